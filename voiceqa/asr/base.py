@@ -1,0 +1,45 @@
+"""The ASR interface: speech regions of one audio stream in, text per region out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ..schema import Region, Word
+
+
+@dataclass
+class AsrOptions:
+    model: str | None = None  # None = bundled whisper base; else a local CTranslate2 model dir
+    device: str = "auto"  # cpu | cuda | auto
+    compute_type: str = "default"  # default = int8 on CPU, float16 on GPU
+    cpu_threads: int = 0  # 0 = all cores
+    language: str = "zh"
+    beam_size: int = 1
+    batch_size: int = 8  # chunks decoded together (BatchedInferencePipeline)
+    chunk_length: float = 28.0  # seconds of packed speech per Whisper window (max 30)
+    gap: float = 0.25  # silence inserted between packed regions
+    # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
+    # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.
+    initial_prompt: str | None = "以下是普通话的句子。"
+    hotwords: str | None = None
+
+
+@dataclass
+class RegionText:
+    """What the recogniser heard inside one input region."""
+
+    region: Region
+    text: str
+    words: list[Word] = field(default_factory=list)
+    confidence: float = 0.0
+
+
+class ASRBackend(Protocol):
+    name: str
+
+    def transcribe_regions(self, audio: np.ndarray, regions: list[Region]) -> list[RegionText]:
+        """Recognise each region of ``audio`` (16 kHz mono float32); one result per region,
+        in the same order, with times on the original timeline."""
+        ...

@@ -1,0 +1,80 @@
+"""Pack many short speech regions into Whisper-sized windows and map times back.
+
+Whisper always encodes 30 s windows, so transcribing a 2 s turn costs as much as a 30 s
+one. Laying a speaker's regions end to end (with a short gap between them) fills each
+window with speech; word timestamps are then mapped back to the original timeline and to
+the region they came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..schema import Region
+
+
+@dataclass
+class Placement:
+    index: int  # index of the region in the caller's list
+    packed_start: float  # where it starts in the packed stream (s)
+    orig_start: float
+    length: float
+
+
+@dataclass
+class PackedWindow:
+    start: float  # offset of this window in the packed stream (s)
+    end: float
+    placements: list[Placement]
+
+
+def split_long(regions: list[Region], max_len: float) -> list[tuple[int, Region]]:
+    """Cut regions longer than ``max_len`` into equal pieces; keep the caller's index."""
+    out: list[tuple[int, Region]] = []
+    for i, r in enumerate(regions):
+        n = max(1, int(np.ceil(r.duration / max_len)))
+        step = r.duration / n
+        for k in range(n):
+            out.append((i, Region(r.start + k * step, r.start + (k + 1) * step, r.speaker)))
+    return out
+
+
+def pack(
+    audio: np.ndarray, regions: list[Region], rate: int, window: float, gap: float
+) -> tuple[np.ndarray, list[PackedWindow]]:
+    """Concatenate ``regions`` of ``audio`` into windows of at most ``window`` seconds."""
+    pieces: list[np.ndarray] = []
+    windows: list[PackedWindow] = []
+    cursor = 0.0
+    cur: PackedWindow | None = None
+    silence = np.zeros(int(gap * rate), dtype=np.float32)
+    for idx, reg in split_long(regions, window - gap):
+        a = audio[int(reg.start * rate): int(reg.end * rate)]
+        length = len(a) / rate
+        if length <= 0:
+            continue
+        if cur is None or (cursor + length - cur.start) > window:
+            cur = PackedWindow(start=cursor, end=cursor, placements=[])
+            windows.append(cur)
+        cur.placements.append(Placement(idx, cursor, reg.start, length))
+        pieces.extend([a.astype(np.float32), silence])
+        cursor += length + gap
+        cur.end = cursor - gap
+    stream = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+    return stream, windows
+
+
+def locate(window: PackedWindow, t: float) -> tuple[int, float]:
+    """Map a packed-stream time to (region index, original time), snapping gaps to the nearest region."""
+    best = None
+    for p in window.placements:
+        if p.packed_start <= t <= p.packed_start + p.length:
+            return p.index, p.orig_start + (t - p.packed_start)
+        d = min(abs(t - p.packed_start), abs(t - p.packed_start - p.length))
+        if best is None or d < best[0]:
+            best = (d, p)
+    assert best is not None
+    p = best[1]
+    clamped = min(max(t, p.packed_start), p.packed_start + p.length)
+    return p.index, p.orig_start + (clamped - p.packed_start)

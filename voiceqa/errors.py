@@ -1,0 +1,31 @@
+"""Errors that voiceqa reports to users as one line naming the file and the problem."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class VoiceQAError(Exception):
+    """Base class for errors shown to users; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+
+class InputError(VoiceQAError):
+    """A user-supplied file cannot be used (audio, rubric, flow...)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class AudioError(InputError):
+    """An audio file is missing, empty, corrupt, silent or too long."""
+
+
+class ModelError(VoiceQAError):
+    """A model's files are missing or damaged."""
+
+    exit_code = 3

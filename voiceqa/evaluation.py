@@ -1,0 +1,105 @@
+"""Quality measures against ground truth (the dev calls' JSON): CER, role accuracy, DER.
+
+Used by the test-suite's quality gates and by ``scripts/bench_transcribe.py``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .schema import Transcript
+from .text.chinese import cer
+
+
+@dataclass
+class CallScores:
+    call_id: str
+    cer: float
+    errors: int
+    ref_chars: int
+    role_accuracy: float
+    der: float | None = None
+    text_in_silence: list[str] | None = None
+
+
+def load_truth(json_path: str | Path) -> dict:
+    return json.loads(Path(json_path).read_text(encoding="utf-8"))
+
+
+def _ref_segments(truth: dict) -> list[tuple[float, float, str]]:
+    out = []
+    for turn in truth["turns"]:
+        segs = turn.get("segments") or [turn]
+        out.extend((s["start"], s["end"], turn["role"]) for s in segs)
+    return out
+
+
+def role_accuracy(transcript: Transcript, truth: dict) -> float:
+    """Share of reference speech time covered by a predicted turn of the right role."""
+    total = correct = 0.0
+    for s, e, role in _ref_segments(truth):
+        total += e - s
+        covered = []
+        for t in transcript.turns:
+            if t.role == role:
+                a, b = max(s, t.start), min(e, t.end)
+                if b > a:
+                    covered.append((a, b))
+        covered.sort()
+        last = s
+        for a, b in covered:
+            a = max(a, last)
+            if b > a:
+                correct += b - a
+                last = b
+    return correct / total if total else 0.0
+
+
+def text_in_silence(transcript: Transcript, truth: dict, min_gap: float = 3.0) -> list[str]:
+    """Turns whose span lies mostly inside a ground-truth silence longer than ``min_gap`` s."""
+    segs = sorted((s, e) for s, e, _ in _ref_segments(truth))
+    gaps, cursor = [], 0.0
+    for s, e in segs:
+        if s - cursor > min_gap:
+            gaps.append((cursor, s))
+        cursor = max(cursor, e)
+    if truth.get("duration_s", 0) - cursor > min_gap:
+        gaps.append((cursor, truth["duration_s"]))
+    bad = []
+    for t in transcript.turns:
+        for a, b in gaps:
+            inside = max(0.0, min(b, t.end) - max(a, t.start))
+            if inside > 0.5 * max(t.end - t.start, 1e-6) and inside > 1.0:
+                bad.append(f"[{t.start:.2f}-{t.end:.2f}] {t.text}")
+    return bad
+
+
+def diarization_error_rate(transcript: Transcript, truth: dict, collar: float = 0.25) -> float:
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    ref, hyp = Annotation(), Annotation()
+    for i, (s, e, role) in enumerate(_ref_segments(truth)):
+        ref[Segment(s, e), i] = role
+    k = 0
+    for spk, regions in transcript.speech.items():
+        for r in regions:
+            hyp[Segment(r.start, r.end), k] = spk
+            k += 1
+    return float(DiarizationErrorRate(collar=collar, skip_overlap=False)(ref, hyp))
+
+
+def score_call(transcript: Transcript, truth: dict, der: bool = False) -> CallScores:
+    ref_text = "".join(t["text"] for t in sorted(truth["turns"], key=lambda t: t["start"]))
+    hyp_text = "".join(t.text for t in sorted(transcript.turns, key=lambda t: t.start))
+    errors, n = cer(ref_text, hyp_text)
+    return CallScores(
+        call_id=truth["call_id"],
+        cer=errors / max(n, 1),
+        errors=errors,
+        ref_chars=n,
+        role_accuracy=role_accuracy(transcript, truth),
+        der=diarization_error_rate(transcript, truth) if der else None,
+        text_in_silence=text_in_silence(transcript, truth),
+    )

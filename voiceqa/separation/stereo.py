@@ -1,0 +1,22 @@
+"""Stereo recordings: one party per channel; webrtcvad finds each one's speech."""
+from __future__ import annotations
+
+from ..audio import Audio
+from ..errors import AudioError
+from ..vad import detect_speech
+from .base import Separation, SeparationOptions
+
+
+class StereoSeparator:
+    name = None
+
+    def __init__(self, options: SeparationOptions | None = None):
+        self.options = options or SeparationOptions()
+
+    def separate(self, audio: Audio) -> Separation:
+        if audio.channels != 2:
+            raise AudioError(audio.path, f"stereo separation needs 2 channels, file has {audio.channels} distinct channel(s)")
+        labels = ["S0", "S1"]
+        chans = [audio.channel(0), audio.channel(1)]
+        speech = detect_speech(chans, audio.rate, self.options.vad, labels)
+        return Separation(method="stereo", streams=dict(zip(labels, chans)), speech=speech)

@@ -1,0 +1,1 @@
+"""Chinese text utilities shared by ASR post-processing, scoring and the IVR."""

@@ -1,0 +1,96 @@
+"""Find phrases in ASR text by sound, not spelling.
+
+Whisper writes 工号 as 公号 and 查询 as 查行: the characters differ, the syllables (nearly) do not.
+Text and phrase are turned into tone-less pinyin syllables, folded for sounds that Mandarin
+speakers and Whisper commonly confuse (zh/z, ch/c, sh/s, -ng/-n, l/n), and the phrase is
+searched for with a bounded number of syllable substitutions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .chinese import to_simplified
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=8192)
+def _syllable(ch: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    if not _CJK.match(ch):
+        return ch.lower()
+    return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
+
+
+@lru_cache(maxsize=8192)
+def fold(syl: str) -> str:
+    """Collapse confusable initials/finals so near-homophones compare equal."""
+    s = syl
+    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if s.startswith(a):
+            s = b + s[len(a):]
+    if s.endswith("ng"):
+        s = s[:-1]
+    if s.startswith("l"):
+        s = "n" + s[1:]
+    return s
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # character offsets in the (simplified) text
+    end: int
+    distance: int  # syllables that differ
+    mode: str  # exact | pinyin | fuzzy
+
+
+def syllables(text: str) -> list[tuple[int, str]]:
+    """(char index, folded syllable) for each CJK character or alphanumeric char of ``text``."""
+    out = []
+    for i, ch in enumerate(text):
+        if _CJK.match(ch) or ch.isalnum():
+            out.append((i, fold(_syllable(ch))))
+    return out
+
+
+def allowed_substitutions(n: int) -> int:
+    return 0 if n <= 3 else 1 if n <= 7 else 2
+
+
+def find(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = None) -> list[Match]:
+    """All non-overlapping places where ``phrase`` occurs in ``text``.
+
+    mode: ``exact`` = characters; ``pinyin`` = same folded syllables; ``fuzzy`` = pinyin
+    with up to ``max_subs`` differing syllables (default grows with phrase length).
+    """
+    text, phrase = to_simplified(text), to_simplified(phrase)
+    exact = [Match(m.start(), m.end(), 0, "exact") for m in re.finditer(re.escape(phrase), text)] if phrase else []
+    if mode == "exact" or exact:
+        return exact
+    t, p = syllables(text), [s for _, s in syllables(phrase)]
+    if not p or len(t) < len(p):
+        return []
+    limit = 0 if mode == "pinyin" else (allowed_substitutions(len(p)) if max_subs is None else max_subs)
+    out: list[Match] = []
+    i = 0
+    while i <= len(t) - len(p):
+        d = 0
+        for k in range(len(p)):
+            if t[i + k][1] != p[k]:
+                d += 1
+                if d > limit:
+                    break
+        # the first syllable must agree: a substitution there is rarely an ASR slip
+        if d <= limit and t[i][1] == p[0]:
+            out.append(Match(t[i][0], t[i + len(p) - 1][0] + 1, d, "pinyin" if d == 0 else "fuzzy"))
+            i += len(p)
+        else:
+            i += 1
+    return out
+
+
+def contains(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = None) -> bool:
+    return bool(find(text, phrase, mode, max_subs))
