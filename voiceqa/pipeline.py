@@ -7,26 +7,28 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from .asr import ASRBackend, AsrOptions, WhisperBackend
-from .audio import Audio, load_audio
+from .audio import load_audio
 from .audio.decode import DEFAULT_MAX_DURATION
 from .errors import AudioError
 from .roles import RoleOptions, content_roles, stereo_roles
-from .schema import Region, Transcript, Turn
+from .schema import Region, RoleDecision, Transcript, Turn
 from .separation import SeparationOptions, Separator, get_separator
 from .turns import build_turns
 
 log = logging.getLogger(__name__)
+Progress = Callable[[str, float, float], None]
 
 
 @dataclass
 class TranscribeOptions:
-    separation: str = "auto"  # auto | stereo | diarize
+    separation: str = "auto"  # auto | stereo | diarize | single
     max_duration: float = DEFAULT_MAX_DURATION
     turn_gap: float = 1.2  # same-speaker pause that still continues a turn
     asr: AsrOptions = field(default_factory=AsrOptions)
@@ -53,46 +55,52 @@ class CallTranscriber:
             self._separators[method] = get_separator(method, self.options.sep)
         return self._separators[method]
 
-    def _method(self, audio: Audio) -> str:
+    def _method(self, audio) -> str:
         wanted = self.options.separation
         if wanted == "auto":
-            return "stereo" if audio.channels == 2 else "diarize"
+            if audio.channels == 2:
+                return "stereo"
+            return "single" if self.options.sep.num_speakers == 1 else "diarize"
         if wanted == "stereo" and audio.channels != 2:
             raise AudioError(audio.path, "--separation stereo needs a stereo file whose channels differ")
-        if wanted not in ("stereo", "diarize"):
+        if wanted == "diarize" and self.options.sep.num_speakers == 1:
+            return "single"
+        if wanted not in ("stereo", "diarize", "single"):
             raise ValueError(f"unknown separation {wanted!r}")
         return wanted
 
-    def transcribe(self, path: str | Path) -> Transcript:
-        timings: dict[str, float] = {}
+    def transcribe(self, path: str | Path, progress: Progress | None = None) -> Transcript:
+        """Transcribe one recording; ``progress(stage, done, total)`` is told how far it got."""
+        report = progress or (lambda stage, done, total: None)
         t0 = time.perf_counter()
+        report("decode", 0, 1)
         audio = load_audio(path, self.options.max_duration)
-        timings["decode"] = time.perf_counter() - t0
-        return self.transcribe_audio(audio, timings, t0)
+        report("decode", 1, 1)
+        timings = {"decode": time.perf_counter() - t0}
 
-    def transcribe_audio(self, audio: Audio, timings: dict[str, float] | None = None, t0: float | None = None) -> Transcript:
-        timings = timings if timings is not None else {"decode": 0.0}
-        t0 = t0 if t0 is not None else time.perf_counter()
         method = self._method(audio)
-        if method == "diarize" and audio.channels == 2:
-            audio = Audio(audio.path, audio.samples.mean(axis=0, keepdims=True), audio.rate, audio.source_rate, audio.source_channels)
+        if method in ("diarize", "single") and audio.channels == 2:
+            audio = replace(audio, samples=audio.samples.mean(axis=0, keepdims=True))
 
         t = time.perf_counter()
-        separator = self.separator(method)
-        sep = separator.separate(audio)
+        report("diarize" if method == "diarize" else "vad", 0, 1)
+        sep = self.separator(method).separate(audio)
+        report("diarize" if method == "diarize" else "vad", 1, 1)
         elapsed = time.perf_counter() - t
-        timings["vad"], timings["diarize"] = (elapsed, 0.0) if method == "stereo" else (0.0, elapsed)
+        timings["vad"], timings["diarize"] = (0.0, elapsed) if method == "diarize" else (elapsed, 0.0)
         if not any(sep.speech.values()):
             raise AudioError(audio.path, "no speech found")
 
         t = time.perf_counter()
         turn_regions = build_turns(sep.speech, self.options.turn_gap)
-        turns = self._recognise(sep.streams, sep.speech, turn_regions)
+        turns = self._recognise(sep.streams, sep.speech, turn_regions, report)
         timings["asr"] = time.perf_counter() - t
 
         speakers = sorted(sep.streams)
         if sep.method == "stereo":
             decision = stereo_roles(speakers, self.options.roles.agent_channel)
+        elif sep.method == "single":
+            decision = RoleDecision(roles={s: "unknown" for s in speakers}, confidence=0.0, evidence=["single speaker"])
         else:
             decision = content_roles(turns, speakers)
         for turn in turns:
@@ -112,15 +120,21 @@ class CallTranscriber:
         )
 
     def _recognise(
-        self, streams: dict[str, np.ndarray], speech: dict[str, list[Region]], turn_regions: list[list[Region]]
+        self, streams: dict[str, np.ndarray], speech: dict[str, list[Region]], turn_regions: list[list[Region]],
+        report: Progress,
     ) -> list[Turn]:
         """ASR over each speaker's speech regions, then text grouped by turn."""
         text_of: dict[Region, tuple[str, float, list]] = {}
+        total = sum(r.duration for regs in speech.values() for r in regs)
+        done = 0.0
+        report("asr", 0, total)
         for spk, regions in speech.items():
             if not regions:
                 continue
             for rt in self.asr.transcribe_regions(streams[spk], regions):
                 text_of[rt.region] = (rt.text, rt.confidence, rt.words)
+            done += sum(r.duration for r in regions)
+            report("asr", done, total)
         turns: list[Turn] = []
         for regs in turn_regions:
             parts = [text_of.get(r, ("", 0.0, [])) for r in regs]
@@ -134,11 +148,5 @@ class CallTranscriber:
 
 
 def _join_texts(texts: list[str]) -> str:
-    out = ""
-    for t in (x.strip() for x in texts):
-        if not t:
-            continue
-        if out and out[-1] not in "，。？！,.?!、；;：:":
-            out += "，"
-        out += t
-    return out
+    """Join the texts of one turn's regions; Whisper punctuates, so add nothing between them."""
+    return "".join(t.strip() for t in texts if t.strip())

@@ -69,7 +69,7 @@ class Transcript:
     source: str
     duration: float
     channels: int
-    separation: Literal["stereo", "diarization"]
+    separation: Literal["stereo", "diarization", "single"]
     turns: list[Turn]
     models: dict[str, str | None]
     timings: dict[str, float]

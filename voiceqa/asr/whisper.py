@@ -1,5 +1,10 @@
 """faster-whisper backend: packs speech regions into 30 s windows, decodes them in batches,
-maps word times back to the regions, converts to Simplified and strips hallucinations."""
+maps word times back to the regions, converts to Simplified and strips hallucinations.
+
+Batched decoding has no temperature fallback, so a window that comes back as a repetition
+loop, as silence, or with far fewer characters than its speech implies is decoded again on
+its own with beam search and faster-whisper's temperature fallback.
+"""
 from __future__ import annotations
 
 import logging
@@ -13,10 +18,12 @@ from ..text.chinese import chinese_punctuation, to_simplified
 from . import hallucination as hal
 from .base import AsrOptions, RegionText
 from .model_store import resolve_model
-from .packing import locate, pack
+from .packing import PackedWindow, locate, pack
 
 log = logging.getLogger(__name__)
 RATE = 16000
+MIN_CHARS_PER_SEC = 1.0  # Mandarin speech runs 3-5 chars/s; less than this means skipped audio
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8)
 
 
 def _pick_device(device: str) -> str:
@@ -41,6 +48,19 @@ def load_whisper(path: str, device: str, compute_type: str, cpu_threads: int):
     return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=threads)
 
 
+def _usable(seg, prompt: str | None) -> bool:
+    text = seg.text.strip()
+    if not text:
+        return False
+    if hal.is_unreliable_segment(seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio):
+        log.debug("dropped unreliable segment %r", text)
+        return False
+    if hal.is_subtitle_credit(text) or hal.is_prompt_echo(text, prompt) or hal.looks_like_loop(text):
+        log.debug("dropped hallucinated segment %r", text)
+        return False
+    return True
+
+
 class WhisperBackend:
     """ASR with faster-whisper (any CTranslate2 Whisper model)."""
 
@@ -51,24 +71,16 @@ class WhisperBackend:
         self.model = load_whisper(str(path), self.device, self.options.compute_type, self.options.cpu_threads)
         self.name = display
 
-    def transcribe_regions(self, audio: np.ndarray, regions: list[Region]) -> list[RegionText]:
+    def _decode_batched(self, stream: np.ndarray, windows: list[PackedWindow]) -> list[list]:
         from faster_whisper import BatchedInferencePipeline
 
         o = self.options
-        results = [RegionText(region=r, text="") for r in regions]
-        if not regions:
-            return results
-        stream, windows = pack(audio, regions, RATE, min(o.chunk_length, 30.0), o.gap)
-        if not windows:
-            return results
-        clips = [{"start": w.start, "end": w.end} for w in windows]
-        pipe = BatchedInferencePipeline(self.model)
-        segments, _ = pipe.transcribe(
+        segments, _ = BatchedInferencePipeline(self.model).transcribe(
             stream,
             language=o.language,
             beam_size=o.beam_size,
             batch_size=o.batch_size,
-            clip_timestamps=clips,
+            clip_timestamps=[{"start": w.start, "end": w.end} for w in windows],
             word_timestamps=True,
             without_timestamps=True,
             initial_prompt=o.initial_prompt,
@@ -76,28 +88,67 @@ class WhisperBackend:
             vad_filter=False,
             temperature=0.0,
         )
-        words_by_region: dict[int, list[Word]] = {}
-        window_starts = [w.start for w in windows]
+        starts = [w.start for w in windows]
+        per_window: list[list] = [[] for _ in windows]
         for seg in segments:
-            text = seg.text.strip()
-            if not text or hal.is_unreliable_segment(seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio):
-                log.debug("dropped unreliable segment %r", text)
-                continue
-            if hal.is_subtitle_credit(text) or hal.is_prompt_echo(text, o.initial_prompt):
-                log.debug("dropped hallucinated segment %r", text)
-                continue
+            mid = (seg.start + seg.end) / 2
+            per_window[max(0, int(np.searchsorted(starts, mid, side="right")) - 1)].append(seg)
+        return per_window
+
+    def _decode_alone(self, stream: np.ndarray, window: PackedWindow) -> list:
+        """Decode one window with beam search and temperature fallback; times in stream seconds."""
+        o = self.options
+        a, b = int(window.start * RATE), int(window.end * RATE)
+        segments, _ = self.model.transcribe(
+            stream[a:b],
+            language=o.language,
+            beam_size=max(5, o.beam_size),
+            temperature=list(FALLBACK_TEMPERATURES),
+            condition_on_previous_text=False,
+            word_timestamps=True,
+            initial_prompt=o.initial_prompt,
+            hotwords=o.hotwords,
+            vad_filter=False,
+        )
+        out = []
+        for seg in segments:
             for w in seg.words or []:
-                mid = (w.start + w.end) / 2
-                # the window a word belongs to, by its midpoint (segment starts are rounded)
-                window = windows[max(0, int(np.searchsorted(window_starts, mid, side="right")) - 1)]
-                idx, _ = locate(window, mid)
-                _, t0 = locate(window, w.start)
-                _, t1 = locate(window, w.end)
-                words_by_region.setdefault(idx, []).append(Word(t0, max(t0, t1), w.word, w.probability))
+                w.start += window.start
+                w.end += window.start
+            out.append(seg)
+        return out
+
+    def _needs_retry(self, segs: list, window: PackedWindow) -> bool:
+        speech = sum(p.length for p in window.placements)
+        kept = [s for s in segs if _usable(s, self.options.initial_prompt)]
+        chars = sum(len(s.text.strip()) for s in kept)
+        return len(kept) < len(segs) or (speech > 4.0 and chars < MIN_CHARS_PER_SEC * speech)
+
+    def transcribe_regions(self, audio: np.ndarray, regions: list[Region]) -> list[RegionText]:
+        o = self.options
+        results = [RegionText(region=r, text="") for r in regions]
+        if not regions:
+            return results
+        stream, windows = pack(audio, regions, RATE, min(o.chunk_length, 30.0), o.gap)
+        if not windows:
+            return results
+        per_window = self._decode_batched(stream, windows)
+        words_by_region: dict[int, list[Word]] = {}
+        for window, segs in zip(windows, per_window):
+            if self._needs_retry(segs, window):
+                log.info("window at %.2f s: batched output unreliable, decoding again with fallback", window.placements[0].orig_start)
+                segs = self._decode_alone(stream, window)
+            for seg in segs:
+                if not _usable(seg, o.initial_prompt):
+                    continue
+                for w in seg.words or []:
+                    idx, _ = locate(window, (w.start + w.end) / 2)  # the region holding the word
+                    _, t0 = locate(window, w.start)
+                    _, t1 = locate(window, w.end)
+                    words_by_region.setdefault(idx, []).append(Word(t0, max(t0, t1), w.word, w.probability))
 
         for idx, words in words_by_region.items():
-            text = "".join(w.text for w in words)
-            text = chinese_punctuation(hal.collapse_repeats(to_simplified(text).strip()))
+            text = chinese_punctuation(hal.collapse_repeats(to_simplified("".join(w.text for w in words))))
             if hal.is_subtitle_credit(text) or hal.is_prompt_echo(text, o.initial_prompt):
                 continue
             conf = float(np.mean([w.probability for w in words])) if words else 0.0

@@ -6,10 +6,14 @@ __all__ = ["Separation", "Separator", "SeparationOptions", "StereoSeparator", "g
 
 
 def get_separator(method: str, options: SeparationOptions | None = None) -> Separator:
-    """``stereo`` or ``diarize``; the diarizer (torch + pyannote) is imported only when asked for."""
+    """``stereo``, ``diarize`` or ``single``; the diarizer (torch + pyannote) is imported only when asked for."""
     options = options or SeparationOptions()
     if method == "stereo":
         return StereoSeparator(options)
+    if method == "single":
+        from .single import SingleSpeakerSeparator
+
+        return SingleSpeakerSeparator(options)
     if method == "diarize":
         from .diarize import PyannoteSeparator
 

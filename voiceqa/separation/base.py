@@ -18,12 +18,13 @@ class SeparationOptions:
     min_speakers: int | None = None
     max_speakers: int | None = None
     device: str = "auto"
+    threads: int = 0  # torch CPU threads for diarization; 0 = all cores
     resegment: bool = True  # re-assign speakers over 1.5 s windows after pyannote (see reseg.py)
 
 
 @dataclass
 class Separation:
-    method: Literal["stereo", "diarization"]
+    method: Literal["stereo", "diarization", "single"]
     streams: dict[str, np.ndarray]  # speaker label -> 16 kHz audio to transcribe that speaker from
     speech: dict[str, list[Region]]  # speaker label -> speech regions, sorted
     model: str | None = None  # diarization model description, None for stereo

