@@ -1,0 +1,66 @@
+"""Chinese text handling: script conversion, normalisation, sound-alike matching, hallucination filters."""
+from __future__ import annotations
+
+from voiceqa.asr import hallucination as hal
+from voiceqa.text.chinese import cer, chinese_punctuation, normalize_for_compare, to_simplified
+from voiceqa.text.pinyin_match import contains, find
+
+
+def test_traditional_to_simplified():
+    assert to_simplified("請問還有什麼可以幫您") == "请问还有什么可以帮您"
+    assert to_simplified("您好") == "您好"
+
+
+def test_normalise_digits_punctuation_width():
+    assert normalize_for_compare("手机号是幺三八，一二三四！") == normalize_for_compare("手机号是138 1234")
+    assert normalize_for_compare("ＡＢＣ１２３。") == "abc123"
+
+
+def test_cer_counts_after_normalisation():
+    assert cer("工号六三九四四。", "工号63944") == (0, 7)
+    errors, n = cer("您好，工号六三九四四", "你好，公号63944")
+    assert (errors, n) == (2, 9)
+
+
+def test_chinese_punctuation():
+    assert chinese_punctuation("你好, 公号 68923, 很高兴.") == "你好，公号68923，很高兴。"
+    assert chinese_punctuation("价格3.5元?") == "价格3.5元？"
+
+
+def test_pinyin_matches_asr_homophones():
+    # whisper writes 工号 as 公号 and 查询 as 查行(xíng/háng) on real calls
+    assert contains("你好，公号六三九四四", "工号")
+    assert not contains("你好，公号六三九四四", "工号", mode="exact")
+    assert contains("我帮您查行一下订单", "查询") is False  # different syllable: not pinyin-equal
+    assert contains("我帮您查行一下订单", "帮您查询一下", mode="fuzzy")  # one syllable off in six
+
+
+def test_pinyin_folds_confusable_initials():
+    assert contains("这不归我管", "这不归我管")
+    assert contains("ze不归我管", "这不归我管") is False  # latin letters are not syllables
+    assert contains("则不归我管", "这不归我管")  # zhe/ze folded
+
+
+def test_find_returns_spans_in_text():
+    m = find("好的，公号12345，很高兴", "工号")
+    assert len(m) == 1 and (m[0].start, m[0].end) == (3, 5) and m[0].mode == "pinyin"
+
+
+def test_fuzzy_does_not_match_unrelated_text():
+    assert not contains("今天天气很好我们去公园", "还有什么可以帮您", mode="fuzzy")
+
+
+def test_repetition_loops_collapse():
+    assert hal.collapse_repeats("谢谢谢谢谢谢谢谢谢谢") == "谢谢"
+    assert hal.collapse_repeats("说一句话说一句话说一句话说一句话") == "说一句话说一句话"
+    assert hal.collapse_repeats("13242525252526") == "1324252526"
+    assert hal.collapse_repeats("13855550000") == "13855550000"  # real digit runs survive
+    assert hal.looks_like_loop("说一句话," * 20)
+
+
+def test_subtitle_credits_and_prompt_echo():
+    assert hal.is_subtitle_credit("字幕由Amara.org社群提供")
+    assert hal.is_subtitle_credit("請不吝點贊訂閱轉發打賞支持明鏡與點點欄目")
+    assert not hal.is_subtitle_credit("请问还有什么可以帮您")
+    assert hal.is_prompt_echo("以下是普通话的句子", "以下是普通话的句子。")
+    assert not hal.is_prompt_echo("我想查一下订单", "以下是普通话的句子。")
