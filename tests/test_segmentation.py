@@ -51,7 +51,7 @@ def test_pack_and_locate_round_trip():
     rate = 100
     audio = np.arange(100 * rate, dtype=np.float32)
     regions = [Region(1.0, 3.0), Region(10.0, 12.5), Region(40.0, 70.0)]  # last one > window
-    stream, windows = pack(audio, regions, rate, window=20.0, gap=0.5)
+    stream, windows = pack({"": audio}, regions, rate, window=20.0, gap=0.5)
     assert all(w.end - w.start <= 20.0 + 1e-6 for w in windows)
     # every packed sample maps back to where it came from
     for w in windows:

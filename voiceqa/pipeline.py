@@ -123,23 +123,16 @@ class CallTranscriber:
         self, streams: dict[str, np.ndarray], speech: dict[str, list[Region]], turn_regions: list[list[Region]],
         report: Progress,
     ) -> list[Turn]:
-        """ASR over each speaker's speech regions, then text grouped by turn."""
-        text_of: dict[Region, tuple[str, float, list]] = {}
-        total = sum(r.duration for regs in speech.values() for r in regs)
-        done = 0.0
-        report("asr", 0, total)
-        for spk, regions in speech.items():
-            if not regions:
-                continue
-            for rt in self.asr.transcribe_regions(streams[spk], regions):
-                text_of[rt.region] = (rt.text, rt.confidence, rt.words)
-            done += sum(r.duration for r in regions)
-            report("asr", done, total)
+        """ASR over all speakers' speech regions in time order, then text grouped by turn."""
+        regions = sorted((r for regs in speech.values() for r in regs), key=lambda r: (r.start, r.speaker))
+        report("asr", 0, 1)
+        text_of = {rt.region: rt for rt in self.asr.transcribe_regions(streams, regions)}
+        report("asr", 1, 1)
         turns: list[Turn] = []
         for regs in turn_regions:
-            parts = [text_of.get(r, ("", 0.0, [])) for r in regs]
-            words = [w for _, _, ws in parts for w in ws]
-            text = _join_texts([p[0] for p in parts])
+            parts = [text_of[r] for r in regs if r in text_of]
+            words = [w for p in parts for w in p.words]
+            text = _join_texts([p.text for p in parts])
             if not text:
                 continue  # speech-like noise that the recogniser found no words in
             conf = float(np.mean([w.probability for w in words])) if words else 0.0

@@ -1,6 +1,7 @@
 """The ASR interface: speech regions of one audio stream in, text per region out."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -39,7 +40,7 @@ class RegionText:
 class ASRBackend(Protocol):
     name: str
 
-    def transcribe_regions(self, audio: np.ndarray, regions: list[Region]) -> list[RegionText]:
-        """Recognise each region of ``audio`` (16 kHz mono float32); one result per region,
-        in the same order, with times on the original timeline."""
+    def transcribe_regions(self, sources: Mapping[str, np.ndarray], regions: list[Region]) -> list[RegionText]:
+        """Recognise each region, cut from ``sources[region.speaker]`` (16 kHz mono float32);
+        one result per region, in the same order, with times on the original timeline."""
         ...

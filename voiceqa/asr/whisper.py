@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -22,7 +23,7 @@ from .packing import PackedWindow, locate, pack
 
 log = logging.getLogger(__name__)
 RATE = 16000
-MIN_CHARS_PER_SEC = 1.0  # Mandarin speech runs 3-5 chars/s; less than this means skipped audio
+MIN_CHARS_PER_SEC = 2.0  # Mandarin speech runs 3-5 chars/s; fewer means Whisper skipped audio
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8)
 
 
@@ -124,12 +125,12 @@ class WhisperBackend:
         chars = sum(len(s.text.strip()) for s in kept)
         return len(kept) < len(segs) or (speech > 4.0 and chars < MIN_CHARS_PER_SEC * speech)
 
-    def transcribe_regions(self, audio: np.ndarray, regions: list[Region]) -> list[RegionText]:
+    def transcribe_regions(self, sources: Mapping[str, np.ndarray], regions: list[Region]) -> list[RegionText]:
         o = self.options
         results = [RegionText(region=r, text="") for r in regions]
         if not regions:
             return results
-        stream, windows = pack(audio, regions, RATE, min(o.chunk_length, 30.0), o.gap)
+        stream, windows = pack(sources, regions, RATE, min(o.chunk_length, 30.0), o.gap)
         if not windows:
             return results
         per_window = self._decode_batched(stream, windows)
