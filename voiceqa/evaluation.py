@@ -103,3 +103,47 @@ def score_call(transcript: Transcript, truth: dict, der: bool = False) -> CallSc
         der=diarization_error_rate(transcript, truth) if der else None,
         text_in_silence=text_in_silence(transcript, truth),
     )
+
+
+# ---- QA scoring against the dev calls' injected violations ----
+
+TRUTH_CATEGORY = {
+    "missing_greeting": "missing_greeting",
+    "missing_closing": "missing_closing",
+    "missing_satisfaction_survey": "missing_survey",
+    "forbidden_phrase": "forbidden_phrase",
+    "customer_complaint": "customer_complaint",
+    "dead_air_over_10s": "dead_air",
+    "interruption_overlap": "overtalk",
+}
+
+
+def truth_categories(truth: dict) -> set[str]:
+    return {TRUTH_CATEGORY[v["type"]] for v in truth.get("violations", []) if v["type"] in TRUTH_CATEGORY}
+
+
+def flagged_categories(card_dict: dict) -> set[str]:
+    return {f["category"] for f in card_dict["flags"] if f["category"] in TRUTH_CATEGORY.values()}
+
+
+def precision_recall(pairs: list[tuple[set[str], set[str]]]) -> dict[str, tuple[float, float, int, int, int]]:
+    """Per category over calls: (precision, recall, true pos, false pos, false neg)."""
+    out = {}
+    for cat in sorted(set(TRUTH_CATEGORY.values())):
+        tp = sum(cat in t and cat in p for t, p in pairs)
+        fp = sum(cat not in t and cat in p for t, p in pairs)
+        fn = sum(cat in t and cat not in p for t, p in pairs)
+        prec = tp / (tp + fp) if tp + fp else 1.0
+        rec = tp / (tp + fn) if tp + fn else 1.0
+        out[cat] = (prec, rec, tp, fp, fn)
+    return out
+
+
+def pii_recall(card_dict: dict, truth: dict, slack: float = 1.0) -> tuple[int, int]:
+    """(found, total) ground-truth PII spans overlapped by a pii flag."""
+    flags = [f for f in card_dict["flags"] if f["category"] == "pii"]
+    found = sum(
+        any(f["start"] - slack <= p["end"] and p["start"] <= f["end"] + slack for f in flags)
+        for p in truth.get("pii", [])
+    )
+    return found, len(truth.get("pii", []))

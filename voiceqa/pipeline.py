@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .asr import ASRBackend, AsrOptions, WhisperBackend
-from .audio import load_audio
+from .audio import Audio, load_audio
 from .audio.decode import DEFAULT_MAX_DURATION
 from .errors import AudioError
 from .roles import RoleOptions, content_roles, stereo_roles
@@ -55,7 +55,7 @@ class CallTranscriber:
             self._separators[method] = get_separator(method, self.options.sep)
         return self._separators[method]
 
-    def _method(self, audio) -> str:
+    def _method(self, audio: Audio) -> str:
         wanted = self.options.separation
         if wanted == "auto":
             if audio.channels == 2:
@@ -77,7 +77,16 @@ class CallTranscriber:
         audio = load_audio(path, self.options.max_duration)
         report("decode", 1, 1)
         timings = {"decode": time.perf_counter() - t0}
+        return self.transcribe_audio(audio, progress, timings, t0)
 
+    def transcribe_audio(
+        self, audio: Audio, progress: Progress | None = None, timings: dict[str, float] | None = None,
+        t0: float | None = None,
+    ) -> Transcript:
+        """Transcribe already-decoded audio (callers that also need the samples decode once)."""
+        report = progress or (lambda stage, done, total: None)
+        timings = timings if timings is not None else {"decode": 0.0}
+        t0 = t0 if t0 is not None else time.perf_counter()
         method = self._method(audio)
         if method in ("diarize", "single") and audio.channels == 2:
             audio = replace(audio, samples=audio.samples.mean(axis=0, keepdims=True))

@@ -6,7 +6,7 @@ import warnings
 
 import typer
 
-from . import models_cmd, transcribe_cmd
+from . import models_cmd, score_cmd, transcribe_cmd
 
 app = typer.Typer(
     name="voiceqa",
@@ -28,4 +28,5 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
 
 
 transcribe_cmd.register(app)
+score_cmd.register(app)
 app.add_typer(models_cmd.app, name="models")

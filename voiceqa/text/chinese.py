@@ -18,8 +18,10 @@ def _t2s():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
-    """Traditional -> Simplified (OpenCC t2s); Simplified text passes through unchanged."""
+    """Traditional -> Simplified (OpenCC t2s); Simplified text passes through unchanged.
+    Cached: rules look at the same turn texts many times."""
     return _t2s().convert(text) if text else text
 
 

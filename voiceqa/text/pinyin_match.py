@@ -47,13 +47,10 @@ class Match:
     mode: str  # exact | pinyin | fuzzy
 
 
-def syllables(text: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=65536)
+def syllables(text: str) -> tuple[tuple[int, str], ...]:
     """(char index, folded syllable) for each CJK character or alphanumeric char of ``text``."""
-    out = []
-    for i, ch in enumerate(text):
-        if _CJK.match(ch) or ch.isalnum():
-            out.append((i, fold(_syllable(ch))))
-    return out
+    return tuple((i, fold(_syllable(ch))) for i, ch in enumerate(text) if _CJK.match(ch) or ch.isalnum())
 
 
 def allowed_substitutions(n: int) -> int:
@@ -75,21 +72,31 @@ def find(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = No
         return []
     limit = 0 if mode == "pinyin" else (allowed_substitutions(len(p)) if max_subs is None else max_subs)
     out: list[Match] = []
-    i = 0
-    while i <= len(t) - len(p):
+    last_end = -1
+    # the first syllable must agree (a substitution there is rarely an ASR slip), so only
+    # positions where it occurs are candidates
+    for i in _positions(text).get(p[0], ()):
+        if i <= last_end or i + len(p) > len(t):
+            continue
         d = 0
-        for k in range(len(p)):
+        for k in range(1, len(p)):
             if t[i + k][1] != p[k]:
                 d += 1
                 if d > limit:
                     break
-        # the first syllable must agree: a substitution there is rarely an ASR slip
-        if d <= limit and t[i][1] == p[0]:
+        if d <= limit:
             out.append(Match(t[i][0], t[i + len(p) - 1][0] + 1, d, "pinyin" if d == 0 else "fuzzy"))
-            i += len(p)
-        else:
-            i += 1
+            last_end = i + len(p) - 1
     return out
+
+
+@lru_cache(maxsize=65536)
+def _positions(text: str) -> dict[str, tuple[int, ...]]:
+    """Folded syllable -> indexes into ``syllables(text)`` where it occurs."""
+    out: dict[str, list[int]] = {}
+    for i, (_, syl) in enumerate(syllables(text)):
+        out.setdefault(syl, []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def contains(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = None) -> bool:

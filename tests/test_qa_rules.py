@@ -1,0 +1,209 @@
+"""Rule types, rubric validation, PII and emotion on hand-made transcripts with ASR-style errors."""
+from __future__ import annotations
+
+import pytest
+
+from voiceqa.qa.pii import find_pii, id_checksum_ok, luhn_ok, mask
+from voiceqa.qa.rubric import RubricError, load_rubric, parse_rubric
+from voiceqa.qa.scorer import score_transcript
+from voiceqa.schema import Region, Transcript, Turn
+
+
+def call(turns, duration=None, speech=None) -> Transcript:
+    ts = [Turn("S0" if r == "agent" else "S1", r, s, e, text, 0.9) for r, s, e, text in turns]
+    duration = duration or max(t.end for t in ts) + 1
+    if speech is None:
+        speech = {}
+        for t in ts:
+            speech.setdefault(t.speaker, []).append(Region(t.start, t.end, t.speaker))
+    return Transcript("c", "c.wav", duration, 2, "stereo", ts, {"asr": "x", "diarization": None}, {}, speech)
+
+
+GOOD = [
+    ("agent", 0.5, 6.0, "你好，公号六三九四四，很高兴为您服务，请问有什么可以帮您"),  # ASR: 你好/公号
+    ("customer", 6.5, 12.0, "你好，我想查一下我的订单"),
+    ("agent", 12.5, 17.0, "好的，麻烦您提供一下下单时使用的手机号码"),
+    ("customer", 17.5, 20.0, "幺三八一二三四五六七八"),
+    ("agent", 20.5, 26.0, "我看一下，您的包裹明天送达"),
+    ("customer", 26.5, 28.0, "好的谢谢"),
+    ("agent", 28.5, 31.0, "请问还有什么可以帮您的吗"),
+    ("customer", 31.5, 32.5, "没有了"),
+    ("agent", 33.0, 38.0, "感谢您的来电，稍后会有满意度调查短信，请您评价"),
+]
+
+
+def flags_by(card):
+    out = {}
+    for f in card.flags:
+        out.setdefault(f.category, []).append(f)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+def test_clean_call_passes_with_full_marks(rubric):
+    card = score_transcript(call(GOOD), rubric)
+    cats = flags_by(card)
+    assert set(cats) == {"pii"}, [(f.category, f.evidence) for f in card.flags]
+    assert card.total == 100 and card.passed and card.warning_level == 0
+    pii = cats["pii"][0]
+    assert pii.severity == "info" and pii.points == 0
+    assert pii.evidence.endswith("*******五六七八") and "幺三八" not in pii.evidence  # masked, last 4 kept
+
+
+def test_missing_greeting_and_closing_and_survey(rubric):
+    turns = [("agent", 0.5, 5.0, "喂，请讲")] + GOOD[1:6]
+    card = score_transcript(call(turns), rubric)
+    cats = flags_by(card)
+    assert {"missing_greeting", "missing_badge", "missing_closing", "missing_survey"} <= set(cats)
+    g = cats["missing_greeting"][0]
+    assert (g.start, g.end) == (0.0, 15.0) and g.points == -10 and "您好" in g.evidence
+    assert card.total == 100 - 10 - 5 - 5 - 5
+    assert card.warning_level == 2  # major flag
+
+
+def test_greeting_after_15_seconds_does_not_count(rubric):
+    turns = [("customer", 0.5, 16.0, "喂喂喂")] + [("agent", 16.5, 20.0, "您好，工号一二三")] + GOOD[1:]
+    cats = flags_by(score_transcript(call(turns), rubric))
+    assert "missing_greeting" in cats
+
+
+def test_forbidden_phrase_with_evidence_and_cap(rubric):
+    turns = GOOD[:4] + [
+        ("agent", 20.5, 26.0, "这个我也不知道，你自己看吧"),
+        ("agent", 26.5, 30.0, "没办法，这不归我管"),
+    ] + GOOD[6:]
+    card = score_transcript(call(turns), rubric)
+    forb = flags_by(card)["forbidden_phrase"]
+    assert {f.rule for f in forb} >= {"forbidden.buzhidao", "forbidden.niziji kan".replace(" ", "")}
+    assert sum(f.points for f in forb) == -20  # capped at max_deduction
+    f = next(f for f in forb if f.rule == "forbidden.buzhidao")
+    assert "不知道" in f.evidence and 20.5 <= f.start <= 26.0 and f.role == "agent"
+
+
+def test_forbidden_exclusion(rubric):
+    turns = GOOD[:4] + [("agent", 20.5, 26.0, "请问您知不知道订单号")] + GOOD[5:]
+    assert "forbidden_phrase" not in flags_by(score_transcript(call(turns), rubric))
+
+
+def test_dead_air_with_and_without_hold_notice():
+    rubric = parse_rubric(
+        """
+name: t
+version: 1
+items:
+  - {id: dead_air, name: 静音, category: dead_air, severity: major, points: 10,
+     rule: {type: silence, max_seconds: 10, hold_phrases: [请稍等], max_hold_seconds: 30}}
+""",
+        "t.yaml",
+    )
+    base = [("agent", 0.0, 3.0, "您好"), ("customer", 3.5, 5.0, "查订单")]
+    silent = call(base + [("agent", 17.0, 19.0, "查到了")])
+    assert [round(f.end - f.start, 1) for f in score_transcript(silent, rubric).flags] == [12.0]
+    held = call([("agent", 0.0, 3.0, "您好"), ("customer", 3.5, 5.0, "查订单"), ("agent", 5.5, 6.5, "请稍等"), ("agent", 18.5, 20.0, "查到了")])
+    assert score_transcript(held, rubric).flags == []  # 12 s after a hold notice is allowed up to 30 s
+
+
+def test_overtalk_counts_agent_interruptions_only(rubric):
+    turns = GOOD[:4] + [("agent", 19.0, 24.0, "好的我帮您看一下")] + GOOD[5:]  # starts 1 s before customer ends
+    card = score_transcript(call(turns), rubric)
+    assert len(flags_by(card)["overtalk"]) == 1
+    assert card.metrics["overtalk_count"] == 1
+
+
+def test_customer_complaint_anger_and_agent_care(rubric):
+    turns = GOOD[:2] + [
+        ("customer", 12.5, 18.0, "你们这是乱收费，太差了，我要投诉你们，打12315"),
+        ("customer", 18.5, 21.0, "你是猪吗，听不懂人话"),
+    ] + GOOD[4:]
+    card = score_transcript(call(turns), rubric)
+    cats = flags_by(card)
+    assert "customer_complaint" in cats and "agent_care" in cats
+    assert card.emotion["customer"] == "angry"
+    assert card.emotion["complaint_risk"] >= 0.7
+    assert card.warning_level == 3
+    assert all(f.points == 0 for f in cats["agent_care"] + cats["customer_complaint"])  # not the agent's fault
+
+
+def test_verification_sequence():
+    rubric = parse_rubric(
+        """
+name: t
+version: 1
+items:
+  - {id: verify, name: 核实, category: missing_verification, severity: major, points: 10,
+     rule: {type: sequence, first: [核实, 身份证], then: [您的账单]}}
+""", "t.yaml")
+    bad = call([("agent", 0, 3, "您好"), ("agent", 4, 8, "您的账单是三百元"), ("agent", 9, 12, "请提供身份证号核实")])
+    good = call([("agent", 0, 3, "您好"), ("agent", 4, 8, "请提供身份证号核实"), ("agent", 9, 12, "您的账单是三百元")])
+    assert [f.category for f in score_transcript(bad, rubric).flags] == ["missing_verification"]
+    assert score_transcript(good, rubric).flags == []
+
+
+def test_proximity_regex_similarity_fatal():
+    rubric = parse_rubric(
+        """
+name: t
+version: 2
+pass_mark: 60
+items:
+  - {id: apology, name: 致歉, category: script, severity: minor, points: 5, expect: present,
+     rule: {type: proximity, a: [抱歉, 不好意思], b: [久等], within_chars: 10}}
+  - {id: order, name: 订单号, category: script, severity: info, points: 0, rule: {type: regex, pattern: "订单号?\\\\d+", exclude_pattern: "订单号0+"}}
+  - {id: thanks, name: 感谢, category: script, severity: minor, points: 5, expect: present,
+     rule: {type: similarity, examples: [感谢您的耐心等待], threshold: 0.7}}
+  - {id: swear, name: 脏话, category: forbidden_phrase, severity: fatal, points: 100, rule: {type: keyword, phrases: [滚], mode: exact}}
+""", "t.yaml")
+    tr = call([("agent", 0, 4, "不好意思让您久等了"), ("agent", 5, 8, "订单12345已发货"), ("agent", 9, 12, "感谢你的耐心等待")])
+    card = score_transcript(tr, rubric)
+    assert [f.rule for f in card.flags] == ["order.dingdan12345"] and card.total == 100 and card.rubric == "t@2"
+    tr2 = call([("agent", 0, 4, "您久等了"), ("agent", 5, 8, "你给我滚")])
+    card2 = score_transcript(tr2, rubric)
+    assert card2.total == 0 and not card2.passed and card2.warning_level == 3
+
+
+def test_pii_digits_and_numerals():
+    text = "我的手机号是幺三八 一二三四 五六七八，身份证号是11010519491231002X，卡号6222021234567890128，邮箱zhang@example.com"
+    kinds = [s.kind for s in find_pii(text)]
+    assert kinds == ["mobile", "id_card", "bank_card", "email"]
+    masked = mask(text, find_pii(text))
+    assert "zhang@example.com" not in masked and "五六七八" in masked and "0128" in masked
+    assert id_checksum_ok("11010519491231002X") and not id_checksum_ok("110105194912310021")
+    assert luhn_ok("6222021234567890128")
+    # ASR dropped a digit: still treated as personal data
+    assert [s.kind for s in find_pii("手机号是1855500665")] == ["number"]
+    assert find_pii("工号63944") == []
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: dead_air, severity: major, points: 5, rule: {type: telepathy}}\n", "line 4: items.0.rule: unknown rule type 'telepathy'"),
+        ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: regex, pattern: '([a-'}}\n", "bad regex"),
+        ("name: x\nversion: 1\nitems:\n  - {id: ok, name: B, category: script, severity: minor, points: 1, rule: {type: pii}}\n  - {id: a, name: A, category: script, severity: minor, rule: {type: pii}}\n", "line 5: item 'a': missing 'points'"),
+        ("name: x\nversion: 1\nitems: [\n", "malformed YAML"),
+        ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: nonsense, severity: minor, points: 1, rule: {type: pii}}\n", "unknown category"),
+    ],
+)
+def test_rubric_validation_errors_name_file_and_line(tmp_path, body, message):
+    p = tmp_path / "bad.yaml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(RubricError) as info:
+        load_rubric(p)
+    assert str(p) in str(info.value) and message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_rule_evaluation_is_fast(rubric):
+    import time
+
+    score_transcript(call(GOOD * 2, duration=80), rubric)  # warm caches (pinyin, snownlp)
+    texts = [(r, s, e, f"{t}{k}") for k in range(10) for r, s, e, t in GOOD * 2]  # new texts: no cache hits
+    t = time.perf_counter()
+    for k in range(10):
+        score_transcript(call(texts[k * 18:(k + 1) * 18], duration=80), rubric)
+    per_call = (time.perf_counter() - t) / 10
+    assert per_call < 0.1, per_call  # 18-turn call; target 20 ms, bound generous for noisy CI machines

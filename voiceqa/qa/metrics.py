@@ -1,0 +1,80 @@
+"""Call-level timing metrics from the speech regions (not from Whisper's timestamps)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..schema import Region, r2
+from .context import ScoringContext
+
+
+def union(regions: list[Region]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for r in sorted(regions, key=lambda r: r.start):
+        if out and r.start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], r.end)
+        else:
+            out.append([r.start, r.end])
+    return [(a, b) for a, b in out]
+
+
+def silences(ctx: ScoringContext) -> list[tuple[float, float]]:
+    """Stretches where nobody speaks, between the first and the last speech of the call."""
+    speech = union([r for regs in ctx.speech_by_role().values() for r in regs])
+    return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(speech, speech[1:]) if b_start > a_end]
+
+
+@dataclass
+class Overtalk:
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def agent_overtalk(ctx: ScoringContext, min_seconds: float) -> list[Overtalk]:
+    """Agent speech that starts while the customer is speaking and overlaps it >= min_seconds."""
+    speech = ctx.speech_by_role()
+    out = []
+    for a in speech["agent"]:
+        for c in speech["customer"]:
+            if c.start < a.start < c.end:
+                end = min(a.end, c.end)
+                if end - a.start >= min_seconds:
+                    out.append(Overtalk(a.start, end))
+    return out
+
+
+@dataclass
+class CallMetrics:
+    agent_talk_ratio: float
+    silence_total: float
+    max_silence: float
+    overtalk_count: int
+    overtalk_seconds: float
+    agent_chars_per_sec: float
+    turns: int
+
+    def to_dict(self) -> dict:
+        return {k: (r2(v) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def call_metrics(ctx: ScoringContext) -> CallMetrics:
+    speech = ctx.speech_by_role()
+    talk = {role: sum(b - a for a, b in union(regs)) for role, regs in speech.items()}
+    total_talk = sum(talk.values()) or 1.0
+    gaps = silences(ctx)
+    overtalk = agent_overtalk(ctx, 0.5)
+    agent_turns = [t for t in ctx.turns if t.role == "agent"]
+    agent_time = sum(t.end - t.start for t in agent_turns)
+    agent_chars = sum(len(t.text) for t in agent_turns)
+    return CallMetrics(
+        agent_talk_ratio=talk.get("agent", 0.0) / total_talk,
+        silence_total=sum(b - a for a, b in gaps),
+        max_silence=max((b - a for a, b in gaps), default=0.0),
+        overtalk_count=len(overtalk),
+        overtalk_seconds=sum(o.duration for o in overtalk),
+        agent_chars_per_sec=agent_chars / agent_time if agent_time else 0.0,
+        turns=len(ctx.turns),
+    )

@@ -1,0 +1,228 @@
+"""Rule evaluators: each turns a rule + the call into findings (time span + quoted evidence).
+
+For ``expect: present`` items a finding is the thing the agent was supposed to say; for
+``expect: absent`` items every finding is a violation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from ..text.chinese import normalize_for_compare
+from ..text.pinyin_match import Match, find, syllables
+from . import rubric as R
+from .context import ScoringContext, char_time
+from .metrics import agent_overtalk, silences
+from .pii import find_pii
+
+HOLD_LOOKBACK = 3.0  # a hold notice counts if the agent said it within this many seconds before the silence
+
+
+@dataclass
+class Finding:
+    start: float
+    end: float
+    evidence: str
+    role: str
+    key: str = ""  # what matched (phrase), used in the flag's rule id
+
+
+def quote(text: str, start: int, end: int, context: int = 6) -> str:
+    return text[max(0, start - context): min(len(text), end + context)]
+
+
+def _in_window(ctx: ScoringContext, item: R.Item, t: float) -> bool:
+    w = item.window
+    if w is None:
+        return True
+    if w.first is not None and t > w.first:
+        return False
+    if w.last is not None and t < ctx.duration - w.last:
+        return False
+    return True
+
+
+def _phrase_hits(ctx, item, phrases, mode, exclude=()) -> list[tuple[Finding, Match, int]]:
+    """(finding, match, turn index) for every phrase occurrence in the item's role and window."""
+    out = []
+    for ti, turn in ctx.turns_in(item.role):
+        excluded = [m for ph in exclude for m in find(turn.text, ph, mode)]
+        for ph in phrases:
+            for m in find(turn.text, ph, mode):
+                if any(x.start < m.end and m.start < x.end for x in excluded):
+                    continue
+                t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
+                if _in_window(ctx, item, t0):
+                    out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
+    return sorted(out, key=lambda p: p[0].start)
+
+
+def keyword(rule: R.KeywordRule, item, ctx) -> list[Finding]:
+    hits = _phrase_hits(ctx, item, rule.phrases, rule.mode, rule.exclude)
+    found = {f.key for f, _, _ in hits}
+    if rule.match == "all" and found != set(rule.phrases):
+        return []
+    if rule.match == "at_least" and len(found) < rule.n:
+        return []
+    return [f for f, _, _ in hits]
+
+
+def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
+    pat, excl = re.compile(rule.pattern), re.compile(rule.exclude_pattern) if rule.exclude_pattern else None
+    out = []
+    for _, turn in ctx.turns_in(item.role):
+        for m in pat.finditer(turn.text):
+            if excl and any(x.start() < m.end() and m.start() < x.end() for x in excl.finditer(turn.text)):
+                continue
+            t0 = char_time(turn, m.start())
+            if _in_window(ctx, item, t0):
+                out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, m.group()))
+    return out
+
+
+def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
+    """A phrase of ``a`` with a phrase of ``b`` near it: within N characters of the same turn,
+    or within N seconds anywhere."""
+    b = _phrase_hits(ctx, item, rule.b, rule.mode)
+    out = []
+    for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode):
+        for fb, mb, tb in b:
+            near_chars = rule.within_chars is not None and ta == tb and abs(ma.start - mb.start) <= rule.within_chars
+            near_secs = rule.within_seconds is not None and abs(fa.start - fb.start) <= rule.within_seconds
+            if near_chars or near_secs:
+                evidence = fa.evidence if ta == tb else f"{fa.evidence} … {fb.evidence}"
+                out.append(Finding(min(fa.start, fb.start), max(fa.end, fb.end), evidence, fa.role, f"{fa.key}+{fb.key}"))
+                break
+    return out
+
+
+def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
+    """Violations: a ``then`` phrase said before any ``first`` phrase (or with none at all)."""
+    first = _phrase_hits(ctx, item, rule.first, rule.mode)
+    then = _phrase_hits(ctx, item, rule.then, rule.mode)
+    earliest = min((f.start for f, _, _ in first), default=float("inf"))
+    return [f for f, _, _ in then if f.start < earliest][:1]
+
+
+def _ngrams(s: str, n: int = 2) -> set[str]:
+    return {s[i:i + n] for i in range(max(1, len(s) - n + 1))}
+
+
+def similarity_score(text: str, example: str, method: str) -> float:
+    from rapidfuzz import fuzz
+
+    if method == "pinyin":
+        a = " ".join(s for _, s in syllables(text))
+        b = " ".join(s for _, s in syllables(example))
+        return fuzz.partial_ratio(b, a) / 100 if a and b else 0.0
+    a, b = normalize_for_compare(text), normalize_for_compare(example)
+    ga, gb = _ngrams(a), _ngrams(b)
+    return len(ga & gb) / len(gb) if gb else 0.0  # share of the example's bigrams present
+
+
+def similarity(rule: R.SimilarityRule, item, ctx) -> list[Finding]:
+    out = []
+    for _, turn in ctx.turns_in(item.role):
+        best = max(rule.examples, key=lambda ex: similarity_score(turn.text, ex, rule.method))
+        score = similarity_score(turn.text, best, rule.method)
+        if score >= rule.threshold and _in_window(ctx, item, turn.start):
+            out.append(Finding(turn.start, turn.end, turn.text[:40], turn.role, best))
+    return out
+
+
+def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
+    out = []
+    agent_turns = [t for t in ctx.turns if t.role == "agent"]
+    for a, b in silences(ctx):
+        limit = rule.max_seconds
+        notice = next(
+            (t for t in agent_turns if a - HOLD_LOOKBACK <= t.end <= a + 0.5
+             and any(find(t.text, p, "pinyin") for p in rule.hold_phrases)),
+            None,
+        )
+        if notice is not None:
+            limit = max(limit, rule.max_hold_seconds)
+        if b - a > limit and _in_window(ctx, item, a):
+            why = f"静音{b - a:.1f}秒" + ("（已提示稍等）" if notice is not None else "")
+            out.append(Finding(a, b, why, "any", "silence"))
+    return out
+
+
+def overtalk(rule: R.OvertalkRule, item, ctx) -> list[Finding]:
+    out = []
+    for o in agent_overtalk(ctx, rule.min_seconds):
+        turn = next((t for t in ctx.turns if t.role == "agent" and t.start - 0.3 <= o.start <= t.end), None)
+        text = turn.text[:20] if turn else ""
+        out.append(Finding(o.start, o.end, f"抢话{o.duration:.1f}秒：{text}", "agent", "overtalk"))
+    return out
+
+
+def speech_rate(rule: R.SpeechRateRule, item, ctx) -> list[Finding]:
+    out = []
+    for _, t in ctx.turns_in(item.role):
+        dur = t.end - t.start
+        if dur >= rule.min_turn_seconds and len(t.text) / dur > rule.max_chars_per_sec:
+            out.append(Finding(t.start, t.end, f"语速{len(t.text) / dur:.1f}字/秒：{t.text[:20]}", t.role, "rate"))
+    return out
+
+
+def call_length(rule: R.CallLengthRule, item, ctx) -> list[Finding]:
+    if ctx.duration < rule.min_seconds:
+        return [Finding(0.0, ctx.duration, f"通话仅{ctx.duration:.1f}秒", "any", "short")]
+    return []
+
+
+def raised_voice(rule: R.RaisedVoiceRule, item, ctx) -> list[Finding]:
+    out = []
+    by_speaker: dict[str, list[float]] = {}
+    for i, t in enumerate(ctx.turns):
+        if i in ctx.acoustics:
+            by_speaker.setdefault(t.speaker, []).append(ctx.acoustics[i].loudness_db)
+    for i, t in ctx.turns_in(item.role):
+        if i not in ctx.acoustics or len(by_speaker.get(t.speaker, [])) < 3:
+            continue
+        base = sorted(by_speaker[t.speaker])[len(by_speaker[t.speaker]) // 2]
+        above = ctx.acoustics[i].loudness_db - base
+        if above >= rule.db_above_baseline:
+            out.append(Finding(t.start, t.end, f"音量高于本人基线{above:.1f}dB：{t.text[:20]}", t.role, "loud"))
+    return out
+
+
+_LEVEL = {"calm": 0, "negative": 1, "angry": 2}
+
+
+def emotion(rule: R.EmotionRule, item, ctx) -> list[Finding]:
+    out = []
+    for i, t in ctx.turns_in(item.role):
+        label = ctx.emotions[i] if i < len(ctx.emotions) else "calm"
+        if _LEVEL[label] >= _LEVEL[rule.level]:
+            out.append(Finding(t.start, t.end, t.text[:40], t.role, label))
+    return out
+
+
+def agent_care(rule: R.AgentCareRule, item, ctx) -> list[Finding]:
+    return [f for f, _, _ in _phrase_hits(ctx, item, rule.insults, rule.mode)]
+
+
+PII_NAMES = {"mobile": "手机号", "landline": "固话", "id_card": "身份证号", "bank_card": "银行卡号", "email": "邮箱", "number": "长数字"}
+
+
+def pii(rule: R.PiiRule, item, ctx) -> list[Finding]:
+    out = []
+    for _, t in ctx.turns_in(item.role):
+        for s in find_pii(t.text):
+            out.append(Finding(char_time(t, s.start), char_time(t, s.end), f"{PII_NAMES[s.kind]}：{t.text[s.start:s.end]}", t.role, s.kind))
+    return out
+
+
+EVALUATORS: dict[type, Callable[..., list[Finding]]] = {
+    R.KeywordRule: keyword, R.RegexRule: regex, R.ProximityRule: proximity, R.SequenceRule: sequence,
+    R.SimilarityRule: similarity, R.SilenceRule: silence, R.OvertalkRule: overtalk, R.SpeechRateRule: speech_rate,
+    R.CallLengthRule: call_length, R.RaisedVoiceRule: raised_voice, R.EmotionRule: emotion,
+    R.AgentCareRule: agent_care, R.PiiRule: pii,
+}
+
+
+def evaluate(item: R.Item, ctx: ScoringContext) -> list[Finding]:
+    return EVALUATORS[type(item.rule)](item.rule, item, ctx)

@@ -1,0 +1,200 @@
+"""Apply a rubric to a transcript: flags with evidence, item results, total, warning level."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pypinyin import lazy_pinyin
+
+from ..schema import Transcript, r2
+from .context import ScoringContext, TurnAcoustics
+from .emotion import complaint_risk, speaker_emotion, turn_emotion
+from .metrics import call_metrics
+from .pii import find_pii, mask
+from .rubric import Item, Rubric
+from .rules import Finding, evaluate
+
+
+@dataclass
+class Flag:
+    rule: str
+    category: str
+    severity: str
+    role: str
+    start: float
+    end: float
+    evidence: str
+    points: float
+    item: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "category": self.category, "severity": self.severity, "role": self.role,
+            "start": r2(self.start), "end": r2(self.end), "evidence": self.evidence, "points": r2(self.points),
+        }
+
+
+@dataclass
+class ItemResult:
+    id: str
+    name: str
+    category: str
+    severity: str
+    points: float
+    deducted: float
+    passed: bool
+    flags: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "points": r2(self.points), "deducted": r2(self.deducted)}
+
+
+@dataclass
+class Scorecard:
+    transcript: Transcript
+    flags: list[Flag]
+    items: list[ItemResult]
+    total: float
+    passed: bool
+    rubric: str
+    warning_level: int
+    emotion: dict[str, Any]
+    metrics: dict[str, Any]
+    redacted: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+    acoustics: dict[int, TurnAcoustics] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.transcript.to_dict()
+        if self.redacted:
+            for t in out["turns"]:
+                t["text"] = mask(t["text"], find_pii(t["text"]))
+        out["timings"].update({k: r2(v) for k, v in self.timings.items()})
+        out["flags"] = [f.to_dict() for f in self.flags]
+        out["score"] = {
+            "total": r2(self.total), "passed": self.passed, "rubric": self.rubric,
+            "items": [i.to_dict() for i in self.items],
+        }
+        out["warning_level"] = self.warning_level
+        out["emotion"] = self.emotion
+        out["metrics"] = self.metrics
+        # per turn [loudness dBFS, median pitch Hz], so rescoring from JSON keeps the voice checks
+        out["acoustics"] = [
+            [r2(a.loudness_db), None if a.pitch_hz is None else r2(a.pitch_hz)] if (a := self.acoustics.get(i)) else None
+            for i in range(len(self.transcript.turns))
+        ]
+        return out
+
+
+def _slug(text: str) -> str:
+    s = "".join(lazy_pinyin(text))
+    return "".join(ch for ch in s.lower() if ch.isalnum())[:24] or "x"
+
+
+def _missing_span(item: Item, duration: float) -> tuple[float, float]:
+    if item.window and item.window.first is not None:
+        return 0.0, min(item.window.first, duration)
+    if item.window and item.window.last is not None:
+        return max(0.0, duration - item.window.last), duration
+    return 0.0, duration
+
+
+def _missing_evidence(item: Item) -> str:
+    rule = item.rule
+    phrases = getattr(rule, "phrases", None) or getattr(rule, "examples", None) or []
+    where = ""
+    if item.window and item.window.first is not None:
+        where = f"开场{item.window.first:g}秒内"
+    elif item.window and item.window.last is not None:
+        where = f"结束前{item.window.last:g}秒内"
+    return f"{where}未检测到：{'/'.join(phrases[:4])}" if phrases else f"{where}未检测到{item.name}"
+
+
+def flags_for(item: Item, findings: list[Finding], duration: float) -> list[Flag]:
+    weight = item.points if item.scored else 0.0
+    if item.expect == "present":
+        if findings:
+            return []
+        start, end = _missing_span(item, duration)
+        return [Flag(item.id, item.category, item.severity, item.role, start, end, _missing_evidence(item), -weight or 0.0, item.id)]
+    cap = item.max_deduction if item.max_deduction is not None else weight
+    out, used = [], 0.0
+    for f in findings:
+        pts = min(weight, max(0.0, cap - used))
+        used += pts
+        rule_id = f"{item.id}.{_slug(f.key)}" if f.key else item.id
+        role = f.role if f.role != "any" else item.role
+        out.append(Flag(rule_id, item.category, item.severity, role, f.start, f.end, f.evidence, -pts or 0.0, item.id))
+    return out
+
+
+def warning_level(rubric: Rubric, flags: list[Flag], total: float, risk: float) -> int:
+    w = rubric.warning_levels
+    if any(f.severity == "fatal" for f in flags) or risk >= w.level3_complaint_risk or any(f.category == "agent_care" for f in flags):
+        return 3
+    if total < w.level2_score_below or any(f.severity == "major" for f in flags):
+        return 2
+    if w.level1_any_flag and any(f.severity == "minor" for f in flags):
+        return 1
+    return 0
+
+
+def score_transcript(
+    transcript: Transcript,
+    rubric: Rubric,
+    acoustics: dict[int, TurnAcoustics] | None = None,
+    redact: bool = True,
+) -> Scorecard:
+    t0 = time.perf_counter()
+    transcript.turns.sort(key=lambda t: (t.start, t.end))
+    acoustics = acoustics or {}
+    from .acoustics import arousal
+
+    ar = arousal(acoustics, [t.speaker for t in transcript.turns])
+    emotions = [turn_emotion(t.text, ar.get(i, 0.0)) for i, t in enumerate(transcript.turns)]
+    ctx = ScoringContext(transcript, acoustics, [e.label for e in emotions])
+
+    flags: list[Flag] = []
+    items: list[ItemResult] = []
+    fatal = False
+    deducted_total = 0.0
+    for item in rubric.items:
+        item_flags = flags_for(item, evaluate(item, ctx), transcript.duration)
+        deducted = -sum(f.points for f in item_flags)
+        deducted_total += deducted
+        if item_flags and item.severity == "fatal" and item.scored:
+            fatal = True
+        flags.extend(item_flags)
+        items.append(ItemResult(item.id, item.name, item.category, item.severity, item.points, deducted, not item_flags, len(item_flags)))
+    total = 0.0 if fatal else max(0.0, rubric.total - deducted_total)
+    passed = not fatal and total >= rubric.pass_mark
+
+    by_role = {"customer": [], "agent": []}
+    for t, e in zip(transcript.turns, emotions):
+        if t.role in by_role:
+            by_role[t.role].append(e)
+    risk = complaint_risk(by_role["customer"])
+    emotion = {
+        "customer": speaker_emotion([e.label for e in by_role["customer"]]),
+        "agent": speaker_emotion([e.label for e in by_role["agent"]]),
+        "complaint_risk": risk,
+    }
+    if redact:
+        for f in flags:
+            f.evidence = mask(f.evidence, find_pii(f.evidence))
+    flags.sort(key=lambda f: (f.start, f.rule))
+    return Scorecard(
+        transcript=transcript, flags=flags, items=items, total=total, passed=passed, rubric=rubric.label,
+        warning_level=warning_level(rubric, flags, total, risk), emotion=emotion,
+        metrics=call_metrics(ctx).to_dict(), redacted=redact, timings={"score": time.perf_counter() - t0},
+        acoustics=acoustics,
+    )
+
+
+def acoustics_from_json(data: dict[str, Any]) -> dict[int, TurnAcoustics]:
+    return {
+        i: TurnAcoustics(a[0], a[1])
+        for i, a in enumerate(data.get("acoustics") or [])
+        if a is not None
+    }
