@@ -6,7 +6,7 @@ import warnings
 
 import typer
 
-from . import models_cmd, score_cmd, transcribe_cmd
+from . import ivr_cmd, models_cmd, score_cmd, transcribe_cmd
 
 app = typer.Typer(
     name="voiceqa",
@@ -30,3 +30,4 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
 transcribe_cmd.register(app)
 score_cmd.register(app)
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(ivr_cmd.app, name="ivr")

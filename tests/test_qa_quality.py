@@ -1,0 +1,60 @@
+"""QA scoring on the dev calls' real transcripts: flags against the injected violations.
+
+Precision/recall per category over all dev calls (stereo and mono recordings), PII recall,
+and the warning level of calls with a complaint.
+"""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from voiceqa.evaluation import flagged_categories, load_truth, pii_recall, precision_recall, truth_categories
+from voiceqa.qa.rubric import load_rubric
+from voiceqa.qa.scorer import score_transcript
+
+pytestmark = pytest.mark.slow
+
+GATED = ("missing_greeting", "missing_closing", "missing_survey", "forbidden_phrase", "dead_air", "overtalk", "customer_complaint")
+
+
+@pytest.fixture(scope="module")
+def cards(dev_transcripts, dev_calls):
+    rubric = load_rubric()
+    out = {}
+    for (cid, mode), tr in dev_transcripts.items():
+        out[(cid, mode)] = (score_transcript(copy.deepcopy(tr), rubric).to_dict(), load_truth(dev_calls / f"{cid}.json"))
+    return out
+
+
+def test_flag_precision_and_recall_per_category(cards):
+    pairs = [(truth_categories(truth), flagged_categories(card)) for card, truth in cards.values()]
+    stats = precision_recall(pairs)
+    report = {c: (round(p, 2), round(r, 2)) for c, (p, r, *_rest) in stats.items()}
+    for cat in GATED:
+        prec, rec, *_ = stats[cat]
+        assert prec >= 0.9 and rec >= 0.9, (cat, report)
+
+
+def test_pii_recall(cards):
+    found = total = 0
+    for card, truth in cards.values():
+        f, n = pii_recall(card, truth)
+        found, total = found + f, total + n
+    assert total > 0 and found / total >= 0.99, (found, total)
+
+
+def test_complaint_calls_reach_warning_level_3(cards):
+    for (cid, mode), (card, truth) in cards.items():
+        if "customer_complaint" in truth_categories(truth):
+            assert card["warning_level"] == 3, (cid, mode)
+            assert card["emotion"]["complaint_risk"] >= 0.7
+
+
+def test_evidence_points_at_the_right_time(cards):
+    """Each forbidden-phrase flag lies within 3 s of an injected forbidden phrase."""
+    for (cid, mode), (card, truth) in cards.items():
+        spans = [(v["start"], v["end"]) for v in truth["violations"] if v["type"] == "forbidden_phrase"]
+        for f in card["flags"]:
+            if f["category"] == "forbidden_phrase":
+                assert any(s - 3 <= f["start"] <= e + 3 for s, e in spans), (cid, mode, f)

@@ -1,0 +1,1 @@
+"""Speech IVR: flow files, a deterministic flow runner that simulates callers, and flow testing."""

@@ -1,0 +1,394 @@
+"""A deterministic IVR state machine: prompts out, caller input in, a timestamped trace.
+
+Time is simulated (prompt length / speaking rate + the caller's reaction or the timeout), so
+the same inputs always give the same trace.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..qa.pii import id_checksum_ok, luhn_ok
+from ..text.chinese import han_digits_to_arabic, normalize_for_compare
+from . import expr
+from .intent import match_intent
+from .model import Collect, Condition, Flow, Goto, Hangup, Menu, Play, Return, SetVars, Transfer
+
+CHARS_PER_SEC = {"normal": 4.5, "elderly": 3.0}
+REACTION_S = 1.5
+MAX_AUTO_STEPS = 200  # guard against loops of play/set/condition nodes
+
+
+@dataclass
+class CallerInput:
+    kind: Literal["dtmf", "say", "audio", "silence"]
+    value: str = ""
+
+
+@dataclass
+class Event:
+    t: float
+    node: str
+    kind: str  # prompt | input | transition | no_input | no_match | invalid | transfer | hangup | error
+    text: str = ""
+    target: str = ""
+    label: str = ""
+
+
+@dataclass
+class Outcome:
+    type: Literal["transfer", "hangup", "return", "error"]
+    queue: str | None = None
+    reason: str = ""
+    resolved: bool = False
+    node: str = ""
+
+
+@dataclass
+class Frame:
+    flow: Flow
+    name: str
+    resume: str | None = None  # where to continue when a sub-flow called from here returns
+    caller_node: str | None = None  # the goto node that called the sub-flow
+
+
+@dataclass
+class Session:
+    profile: dict[str, Any]
+    variables: dict[str, Any]
+    now: dt.datetime
+    clock: float = 0.0
+    trace: list[Event] = field(default_factory=list)
+    visited_nodes: list[str] = field(default_factory=list)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)  # (from, label, to)
+    no_input: int = 0
+    no_match: int = 0
+    attempts: int = 0
+    retries: dict[str, int] = field(default_factory=lambda: {"no_input": 0, "no_match": 0, "invalid": 0})
+    pending_value: str | None = None
+    menu_history: list[str] = field(default_factory=list)
+    outcome: Outcome | None = None
+
+
+class FlowRunner:
+    """Runs one caller through a flow. ``start()`` then ``send(input)`` until ``ended``."""
+
+    def __init__(
+        self,
+        flow: Flow,
+        profile: dict[str, Any] | None = None,
+        variables: dict[str, Any] | None = None,
+        now: dt.datetime | None = None,
+        flows_dir: Path | None = None,
+        speech=None,
+    ):
+        self.flows_dir = flows_dir
+        self.speech = speech  # callable(audio path) -> CallerInput (dtmf or say), for audio input
+        self.stack: list[Frame] = [Frame(flow, flow.name)]
+        self.s = Session(
+            profile=dict(profile or {}),
+            variables={**flow.variables, **(variables or {})},
+            now=now or dt.datetime(2026, 11, 23, 10, 0),
+        )
+        self.node_id = flow.start
+        self._subflows: dict[str, Flow] = {}
+
+    # ---- state ----
+    @property
+    def flow(self) -> Flow:
+        return self.stack[-1].flow
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.stack[-1].name}:{self.node_id}"
+
+    @property
+    def node(self):
+        return self.flow.nodes[self.node_id]
+
+    @property
+    def ended(self) -> bool:
+        return self.s.outcome is not None
+
+    @property
+    def trace(self) -> list[Event]:
+        return self.s.trace
+
+    def prompts_since_input(self) -> list[str]:
+        """Every prompt played since the caller's last input (or since the call started)."""
+        out: list[str] = []
+        for e in reversed(self.s.trace):
+            if e.kind == "input":
+                break
+            if e.kind == "prompt":
+                out.append(e.text)
+        return out[::-1]
+
+    @property
+    def last_prompt(self) -> str:
+        for e in reversed(self.s.trace):
+            if e.kind == "prompt":
+                return e.text
+        return ""
+
+    def _elderly(self) -> bool:
+        return bool(self.s.profile.get("elderly"))
+
+    def _render(self, text: str) -> str:
+        scope = {**self.s.variables, **{f"profile_{k}": v for k, v in self.s.profile.items()}}
+        return re.sub(r"\{(\w+)\}", lambda m: str(scope.get(m.group(1), "")), text)
+
+    def _prompt_of(self, node) -> str:
+        text = getattr(node, "prompt_elderly", None) if self._elderly() else None
+        return self._render(text or node.prompt)
+
+    def _log(self, kind: str, text: str = "", target: str = "", label: str = "") -> None:
+        self.s.trace.append(Event(round(self.s.clock, 2), self.qualified, kind, text, target, label))
+
+    def _say(self, text: str) -> None:
+        if text:
+            self._log("prompt", text)
+            self.s.clock += len(text) / CHARS_PER_SEC["elderly" if self._elderly() else "normal"]
+
+    def _go(self, target: str, label: str) -> None:
+        src = self.qualified
+        self.node_id = target
+        self.s.edges.append((src, label, self.qualified))
+        self._log("transition", target=self.qualified, label=label)
+        self.s.no_input = self.s.no_match = self.s.attempts = 0
+        self.s.pending_value = None
+
+    def _end(self, outcome: Outcome) -> None:
+        self.s.outcome = outcome
+
+    def _scope(self) -> dict[str, dict[str, Any]]:
+        h = self.flow.hours
+        now = self.s.now
+        open_t, close_t = (dt.time.fromisoformat(h.open), dt.time.fromisoformat(h.close))
+        is_open = (
+            now.isoweekday() in h.weekdays and now.date().isoformat() not in h.holidays and open_t <= now.time() < close_t
+        )
+        return {"profile": self.s.profile, "vars": self.s.variables, "hours": {"open": is_open, "holiday": now.date().isoformat() in h.holidays}}
+
+    def _subflow(self, name: str) -> Flow:
+        from .loader import load_flow
+
+        if name not in self._subflows:
+            if self.flows_dir is None:
+                raise ValueError(f"sub-flow {name!r} needs the flows folder")
+            self._subflows[name] = load_flow(self.flows_dir / (name if name.endswith(".yaml") else f"{name}.yaml"))
+        return self._subflows[name]
+
+    # ---- running ----
+    def start(self) -> list[Event]:
+        n = len(self.s.trace)
+        self._enter()
+        return self.s.trace[n:]
+
+    def _enter(self) -> None:
+        """Run automatic nodes until one waits for the caller or the call ends."""
+        for _ in range(MAX_AUTO_STEPS):
+            if self.node_id not in self.flow.nodes:
+                self._log("error", f"target node {self.node_id!r} does not exist")
+                self._end(Outcome("error", reason=f"missing node {self.node_id}", node=self.qualified))
+                return
+            if self.qualified not in self.s.visited_nodes:
+                self.s.visited_nodes.append(self.qualified)
+            node = self.node
+            if isinstance(node, (Menu, Collect)):
+                if isinstance(node, Menu) and (not self.s.menu_history or self.s.menu_history[-1] != self.node_id):
+                    self.s.menu_history.append(self.node_id)
+                self._say(self._prompt_of(node))
+                return
+            if isinstance(node, Play):
+                self._say(self._prompt_of(node))
+                self._go(node.next, "next")
+            elif isinstance(node, SetVars):
+                for k, v in node.values.items():
+                    self.s.variables[k] = self._render(v) if isinstance(v, str) else v
+                self._go(node.next, "next")
+            elif isinstance(node, Condition):
+                scope = self._scope()
+                for b in node.branches:
+                    if expr.evaluate(b.when, scope):
+                        self._go(b.next, f"when:{b.when}")
+                        break
+                else:
+                    self._go(node.default.next, "default")
+            elif isinstance(node, Transfer):
+                self._say(self._render(node.prompt))
+                self._log("transfer", target=node.queue, label=node.reason)
+                self._end(Outcome("transfer", queue=node.queue, reason=node.reason or node.queue, node=self.qualified))
+                return
+            elif isinstance(node, Hangup):
+                self._say(self._render(node.prompt))
+                self._log("hangup")
+                self._end(Outcome("hangup", resolved=node.resolved, node=self.qualified))
+                return
+            elif isinstance(node, Goto):
+                if node.flow:
+                    sub = self._subflow(node.flow)
+                    self.stack[-1].resume = node.next
+                    self.stack[-1].caller_node = self.node_id
+                    src = self.qualified
+                    self.stack.append(Frame(sub, sub.name))
+                    self.node_id = node.node or sub.start
+                    self.s.edges.append((src, "subflow", self.qualified))
+                    self.s.menu_history = []
+                else:
+                    self._go(node.node, "goto")
+            elif isinstance(node, Return):
+                if len(self.stack) == 1:  # a sub-flow run on its own (e.g. under test) ends here
+                    self._log("return")
+                    self._end(Outcome("return", node=self.qualified))
+                    return
+                self.stack.pop()
+                caller = f"{self.stack[-1].name}:{self.stack[-1].caller_node}"
+                self.node_id = self.stack[-1].resume or self.flow.start
+                self.s.edges.append((caller, "resume", self.qualified))
+                self._log("transition", target=self.qualified, label="resume")
+        else:
+            self._log("error", "too many automatic steps (loop without input)")
+            self._end(Outcome("error", reason="loop", node=self.qualified))
+
+    def send(self, inp: CallerInput) -> list[Event]:
+        if self.ended:
+            raise RuntimeError("the call has ended")
+        n = len(self.s.trace)
+        if inp.kind == "audio":
+            if self.speech is None:
+                raise ValueError("audio input needs a speech recogniser")
+            inp = self.speech(inp.value)
+        self._log("input", f"{inp.kind}:{inp.value}" if inp.kind != "silence" else "silence")
+        node = self.node
+        if inp.kind == "silence":
+            self.s.clock += node.timeout_s
+        else:
+            self.s.clock += REACTION_S
+        moves = len(self.s.edges)
+        if isinstance(node, Menu):
+            self._menu_input(node, inp)
+        elif isinstance(node, Collect):
+            self._collect_input(node, inp)
+        if not self.ended and len(self.s.edges) > moves:  # moved on: play the next node
+            self._enter()
+        return self.s.trace[n:]
+
+    # ---- menus ----
+    def _global(self, inp: CallerInput) -> str | None:
+        g = self.flow.globals
+        text = normalize_for_compare(inp.value) if inp.kind == "say" else ""
+        if inp.kind == "dtmf":
+            if inp.value in g.agent_keys and g.agent:
+                return "agent"
+            if inp.value in g.back_keys:
+                return "back"
+            if inp.value in g.repeat_keys:
+                return "repeat"
+        if text:
+            if g.agent and any(normalize_for_compare(w) in text for w in g.agent_words):
+                return "agent"
+            if any(normalize_for_compare(w) == text for w in g.back_words):
+                return "back"
+            if any(normalize_for_compare(w) == text for w in g.repeat_words):
+                return "repeat"
+        return None
+
+    def _apply_global(self, cmd: str, node) -> None:
+        if cmd == "agent":
+            self._go(self.flow.globals.agent.next, "global:agent")
+        elif cmd == "repeat":
+            self._say(self._prompt_of(node))
+        elif cmd == "back":
+            if len(self.s.menu_history) >= 2:
+                self.s.menu_history.pop()
+                self._go(self.s.menu_history[-1], "global:back")
+            else:
+                self._say(self._prompt_of(node))
+
+    def _menu_input(self, node: Menu, inp: CallerInput) -> None:
+        if inp.kind == "silence":
+            self.s.no_input += 1
+            self.s.retries["no_input"] += 1
+            self._log("no_input", str(self.s.no_input))
+            return self._retry(node, node.reprompts.no_input, self.s.no_input, node.max_no_input)
+        cmd = self._global(inp)
+        if cmd:
+            return self._apply_global(cmd, node)
+        option = None
+        if inp.kind == "dtmf":
+            option = next((o for o in node.options if o.key and o.key == inp.value), None)
+        else:
+            option = match_intent(inp.value, node.options, self.flow.intent_threshold).option
+        if option is not None:
+            self._go(option.next, f"option:{option.key or option.intent or option.label}")
+            return
+        self.s.no_match += 1
+        self.s.retries["no_match"] += 1
+        self._log("no_match", inp.value)
+        self._retry(node, node.reprompts.no_match, self.s.no_match, node.max_no_match)
+
+    def _retry(self, node: Menu, prompts: list[str], count: int, limit: int) -> None:
+        if count >= limit:
+            if node.fallback:
+                self._go(node.fallback.next, "fallback")
+            else:
+                self._say("抱歉，未能识别您的选择，再见。")
+                self._log("hangup")
+                self._end(Outcome("hangup", resolved=False, reason="max retries", node=self.qualified))
+            return
+        text = prompts[min(count, len(prompts)) - 1] if prompts else node.prompt
+        self._say(self._render(text) + (" " + self._prompt_of(node) if prompts else ""))
+
+    # ---- collecting digits ----
+    def _digits(self, inp: CallerInput) -> str:
+        raw = inp.value.rstrip("#") if inp.kind == "dtmf" else han_digits_to_arabic(normalize_for_compare(inp.value))
+        return raw
+
+    def _valid(self, node: Collect, value: str) -> bool:
+        v = node.validation
+        if v.min_length is not None and len(value) < v.min_length:
+            return False
+        if v.max_length is not None and len(value) > v.max_length:
+            return False
+        if v.pattern and not re.fullmatch(v.pattern, value):
+            return False
+        if v.checksum == "luhn" and not (value.isdigit() and luhn_ok(value)):
+            return False
+        if v.checksum == "id_card" and not id_checksum_ok(value):
+            return False
+        if v.checksum == "mobile" and not re.fullmatch(r"1[3-9]\d{9}", value):
+            return False
+        return True
+
+    def _collect_input(self, node: Collect, inp: CallerInput) -> None:
+        if inp.kind == "say" and self._global(inp) == "agent":
+            return self._apply_global("agent", node)
+        if self.s.pending_value is not None:  # answering the confirmation
+            yes = inp.kind == "dtmf" and inp.value == "1" or inp.kind == "say" and any(w in inp.value for w in ("是", "对", "确认", "没错"))
+            if yes:
+                self.s.variables[node.variable] = self.s.pending_value
+                self._go(node.on_success.next, "success")
+            else:
+                self.s.pending_value = None
+                self._say(self._prompt_of(node))
+            return
+        value = "" if inp.kind == "silence" else self._digits(inp)
+        if value and self._valid(node, value):
+            if node.confirm:
+                self.s.pending_value = value
+                self._say(self._render(node.confirm.replace("{value}", value)))
+            else:
+                self.s.variables[node.variable] = value
+                self._go(node.on_success.next, "success")
+            return
+        self.s.attempts += 1
+        self.s.retries["invalid" if value else "no_input"] += 1
+        self._log("invalid" if value else "no_input", value)
+        if self.s.attempts >= node.max_attempts:
+            self._go(node.on_failure.next, "failure")
+        else:
+            self._say(self._render(node.invalid_prompt) + " " + self._prompt_of(node))
