@@ -79,12 +79,18 @@ def _choose(flow: Flow, runner: FlowRunner, goal: str, rnd: random.Random, b: Be
     if isinstance(node, Collect):
         if runner.s.pending_value is not None:
             return CallerInput("dtmf", "1")
+        hop = _next_hop(flow, runner.node_id, goal)
+        if hop == node.on_failure.next != node.on_success.next:
+            return CallerInput("silence")  # a caller who cannot give the number ends up with an agent
         return CallerInput("dtmf", valid_value(node))
     assert isinstance(node, Menu)
     if rnd.random() < b.ask_agent and flow.globals.agent:
         return CallerInput("say", "转人工") if rnd.random() < b.speech else CallerInput("dtmf", flow.globals.agent_keys[0])
     hop = _next_hop(flow, runner.node_id, goal)
-    option = next((o for o in node.options if o.next == hop), None) or node.options[0]
+    option = next((o for o in node.options if o.next == hop), None)
+    if option is None and node.fallback and hop == node.fallback.next:
+        return CallerInput("silence")  # only the fallback leads there
+    option = option or node.options[0]
     if rnd.random() < b.wrong_key:
         used = {o.key for o in node.options}
         wrong = next((k for k in "987654321" if k not in used and k not in flow.globals.agent_keys), "9")
