@@ -107,10 +107,17 @@ items:
     assert score_transcript(held, rubric).flags == []  # 12 s after a hold notice is allowed up to 30 s
 
 
-def test_overtalk_counts_agent_interruptions_only(rubric):
-    turns = GOOD[:4] + [("agent", 19.0, 24.0, "好的我帮您看一下")] + GOOD[5:]  # starts 1 s before customer ends
+def test_overtalk_by_agent_costs_points_by_customer_is_noted_backchannels_ignored(rubric):
+    turns = GOOD[:4] + [
+        ("agent", 19.0, 24.0, "好的我帮您看一下"),  # agent starts 1 s before the customer stops
+        ("customer", 23.0, 23.9, "嗯，嗯"),  # backchannel during the agent's turn
+        ("agent", 26.0, 30.0, "您的包裹明天会送到您家"),
+        ("customer", 29.0, 32.0, "等一下等一下，明天几点"),  # customer takes the floor
+    ] + GOOD[6:]
     card = score_transcript(call(turns), rubric)
-    assert len(flags_by(card)["overtalk"]) == 1
+    over = flags_by(card)["overtalk"]
+    assert [(f.role, f.points) for f in over] == [("agent", -5), ("customer", 0)]
+    assert "抢话" in over[0].evidence and "客户打断" in over[1].evidence
     assert card.metrics["overtalk_count"] == 1
 
 

@@ -101,8 +101,9 @@ class CallTranscriber:
             raise AudioError(audio.path, "no speech found")
 
         t = time.perf_counter()
-        turn_regions = build_turns(sep.speech, self.options.turn_gap)
-        turns = self._recognise(sep.streams, sep.speech, turn_regions, report)
+        asr_speech = sep.asr_speech if sep.asr_speech is not None else sep.speech
+        turn_regions = build_turns(asr_speech, self.options.turn_gap)
+        turns = self._recognise(sep.streams, asr_speech, turn_regions, report)
         timings["asr"] = time.perf_counter() - t
 
         speakers = sorted(sep.streams)

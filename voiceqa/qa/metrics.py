@@ -23,26 +23,41 @@ def silences(ctx: ScoringContext) -> list[tuple[float, float]]:
     return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(speech, speech[1:]) if b_start > a_end]
 
 
+BACKCHANNEL = set("嗯嗯哦啊呃对是好行的嘛吧呀哈唉诶，。！？、 ")
+
+
 @dataclass
 class Overtalk:
     start: float
     end: float
+    by: str  # who started talking over the other
+    text: str = ""
 
     @property
     def duration(self) -> float:
         return self.end - self.start
 
 
-def agent_overtalk(ctx: ScoringContext, min_seconds: float) -> list[Overtalk]:
-    """Agent speech that starts while the customer is speaking and overlaps it >= min_seconds."""
+def overtalk(ctx: ScoringContext, by: str = "agent", min_seconds: float = 0.8) -> list[Overtalk]:
+    """Speech of ``by`` that starts while the other party is talking and overlaps it for at
+    least ``min_seconds``, and that is more than a backchannel (嗯/对/好的) — someone taking the
+    floor. Regions come from the VAD/diarization, the words from the turn starting there."""
+    other = "customer" if by == "agent" else "agent"
     speech = ctx.speech_by_role()
+    turns = [t for t in ctx.turns if t.role == by]
     out = []
-    for a in speech["agent"]:
-        for c in speech["customer"]:
-            if c.start < a.start < c.end:
-                end = min(a.end, c.end)
-                if end - a.start >= min_seconds:
-                    out.append(Overtalk(a.start, end))
+    for r in speech.get(by, []):
+        for o in speech.get(other, []):
+            if not (o.start < r.start < o.end):
+                continue
+            end = min(r.end, o.end)
+            if end - r.start < min_seconds:
+                continue
+            turn = next((t for t in turns if r.start - 0.5 <= t.start <= r.start + 2.0 or t.start <= r.start < t.end), None)
+            if turn is None or not set(turn.text) - BACKCHANNEL:
+                continue  # a backchannel, or nothing was said that took the floor
+            out.append(Overtalk(r.start, end, by, turn.text))
+            break
     return out
 
 
@@ -65,7 +80,7 @@ def call_metrics(ctx: ScoringContext) -> CallMetrics:
     talk = {role: sum(b - a for a, b in union(regs)) for role, regs in speech.items()}
     total_talk = sum(talk.values()) or 1.0
     gaps = silences(ctx)
-    overtalk = agent_overtalk(ctx, 0.5)
+    agent_overtalk = overtalk(ctx, "agent")
     agent_turns = [t for t in ctx.turns if t.role == "agent"]
     agent_time = sum(t.end - t.start for t in agent_turns)
     agent_chars = sum(len(t.text) for t in agent_turns)
@@ -73,8 +88,8 @@ def call_metrics(ctx: ScoringContext) -> CallMetrics:
         agent_talk_ratio=talk.get("agent", 0.0) / total_talk,
         silence_total=sum(b - a for a, b in gaps),
         max_silence=max((b - a for a, b in gaps), default=0.0),
-        overtalk_count=len(overtalk),
-        overtalk_seconds=sum(o.duration for o in overtalk),
+        overtalk_count=len(agent_overtalk),
+        overtalk_seconds=sum(o.duration for o in agent_overtalk),
         agent_chars_per_sec=agent_chars / agent_time if agent_time else 0.0,
         turns=len(ctx.turns),
     )

@@ -98,10 +98,11 @@ class SilenceRule(_Rule):
 
 
 class OvertalkRule(_Rule):
-    """The agent starts talking while the customer is still speaking."""
+    """One party starts talking (more than a backchannel) while the other is still speaking."""
 
     type: Literal["overtalk"]
-    min_seconds: float = 0.5  # overlaps shorter than this (backchannels) do not count
+    by: Literal["agent", "customer"] = "agent"
+    min_seconds: float = 0.8  # shorter overlaps do not count
 
 
 class SpeechRateRule(_Rule):

@@ -13,7 +13,8 @@ from ..text.chinese import normalize_for_compare
 from ..text.pinyin_match import Match, find, syllables
 from . import rubric as R
 from .context import ScoringContext, char_time
-from .metrics import agent_overtalk, silences
+from .metrics import overtalk as find_overtalk
+from .metrics import silences
 from .pii import find_pii
 
 HOLD_LOOKBACK = 3.0  # a hold notice counts if the agent said it within this many seconds before the silence
@@ -150,12 +151,10 @@ def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
 
 
 def overtalk(rule: R.OvertalkRule, item, ctx) -> list[Finding]:
-    out = []
-    for o in agent_overtalk(ctx, rule.min_seconds):
-        turn = next((t for t in ctx.turns if t.role == "agent" and t.start - 0.3 <= o.start <= t.end), None)
-        text = turn.text[:20] if turn else ""
-        out.append(Finding(o.start, o.end, f"抢话{o.duration:.1f}秒：{text}", "agent", "overtalk"))
-    return out
+    return [
+        Finding(o.start, o.end, f"{'抢话' if o.by == 'agent' else '客户打断'}{o.duration:.1f}秒：{o.text[:20]}", o.by, "overtalk")
+        for o in find_overtalk(ctx, rule.by, rule.min_seconds)
+    ]
 
 
 def speech_rate(rule: R.SpeechRateRule, item, ctx) -> list[Finding]:

@@ -26,8 +26,10 @@ class SeparationOptions:
 class Separation:
     method: Literal["stereo", "diarization", "single"]
     streams: dict[str, np.ndarray]  # speaker label -> 16 kHz audio to transcribe that speaker from
-    speech: dict[str, list[Region]]  # speaker label -> speech regions, sorted
+    speech: dict[str, list[Region]]  # speaker label -> speech regions, sorted (overlaps included)
     model: str | None = None  # diarization model description, None for stereo
+    asr_speech: dict[str, list[Region]] | None = None  # regions to transcribe, if not `speech`
+    # (a mono mix holds overlapping speech once: it is transcribed for one speaker only)
 
 
 class Separator(Protocol):

@@ -110,6 +110,41 @@ def _by_speaker(regions: list[Region], join_gap: float = 0.05) -> dict[str, list
     return out
 
 
+def _with_overlaps(speech: dict[str, list[Region]], full) -> dict[str, list[Region]]:
+    """Add the overlapped speech pyannote found (two speakers at once) to both speakers, so
+    overtalk can be measured on mono calls. pyannote's labels are mapped to ours by overlap."""
+    from pyannote.core import Annotation, Segment
+
+    ours = Annotation()
+    for spk, regs in speech.items():
+        for i, r in enumerate(regs):
+            ours[Segment(r.start, r.end), f"{spk}-{i}"] = spk
+    mapping: dict[str, str] = {}
+    for lab in full.labels():
+        tl = full.label_timeline(lab)
+        best = max(speech, key=lambda spk: ours.label_timeline(spk).crop(tl).duration() if spk in ours.labels() else 0.0)
+        mapping[lab] = best
+    overlap = full.get_overlap()
+    if not overlap:
+        return speech
+    out = {spk: list(regs) for spk, regs in speech.items()}
+    for seg in overlap:
+        for lab in full.crop(seg).labels():
+            spk = mapping.get(lab)
+            if spk is not None:
+                out[spk].append(Region(float(seg.start), float(seg.end), spk))
+    for spk, regs in out.items():
+        regs.sort(key=lambda r: r.start)
+        merged: list[Region] = []
+        for r in regs:
+            if merged and r.start <= merged[-1].end:
+                merged[-1] = Region(merged[-1].start, max(merged[-1].end, r.end), spk)
+            else:
+                merged.append(r)
+        out[spk] = merged
+    return out
+
+
 class PyannoteSeparator:
     name = MODEL_NAME
 
@@ -158,13 +193,15 @@ class PyannoteSeparator:
         if self.options.resegment and k >= 2:
             relabelled = self._resegment(regions, k, audio.duration)
             regions = relabelled or regions
-        speech = _by_speaker(regions)
-        labels = list(speech)
-        names = {lab: f"S{i}" for i, lab in enumerate(labels)}
-        speech = {names[lab]: [Region(r.start, r.end, names[lab]) for r in regs] for lab, regs in speech.items()}
+        exclusive = _by_speaker(regions)
+        names = {lab: f"S{i}" for i, lab in enumerate(exclusive)}
+        asr_speech = {names[lab]: [Region(r.start, r.end, names[lab]) for r in regs] for lab, regs in exclusive.items()}
+        full = getattr(out, "speaker_diarization", None)
+        speech = _with_overlaps(asr_speech, full) if full is not None else asr_speech
         return Separation(
             method="diarization",
             streams={name: mono for name in speech},
             speech=speech,
+            asr_speech=asr_speech,
             model=MODEL_NAME,
         )
