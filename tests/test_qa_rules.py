@@ -51,7 +51,8 @@ def test_clean_call_passes_with_full_marks(rubric):
     assert card.total == 100 and card.passed and card.warning_level == 0
     pii = cats["pii"][0]
     assert pii.severity == "info" and pii.points == 0
-    assert pii.evidence.endswith("*******五六七八") and "幺三八" not in pii.evidence  # masked, last 4 kept
+    shown = card.to_dict()["flags"][0]["evidence"]
+    assert shown.endswith("*******五六七八") and "幺三八" not in shown  # masked, last 4 kept
 
 
 def test_missing_greeting_and_closing_and_survey(rubric):

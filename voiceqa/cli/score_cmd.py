@@ -47,7 +47,7 @@ def render(card, console: Console) -> None:
     for item in card.items:
         flags = by_item.get(item.id, [])
         evidence = "\n".join(
-            f"[{clock(f.start)}] {ROLE_LABELS.get(f.role, f.role) if f.role in ROLE_LABELS else ''} {f.evidence}".strip()
+            f"[{clock(f.start)}] {ROLE_LABELS.get(f.role, '')} {card.evidence(f)}".strip()
             for f in flags[:3]
         )
         result = "✔" if item.passed else ("⚑" if item.points == 0 else "✘")

@@ -47,8 +47,6 @@ def build_transcriber(model, separation, agent_channel, num_speakers, min_speake
     )
     if max_duration:
         options.max_duration = max_duration
-    if min_speakers or max_speakers:
-        options.sep.num_speakers = num_speakers  # explicit bounds: let pyannote estimate within them
     return CallTranscriber(options)
 
 

@@ -31,8 +31,9 @@ def _successors(flow: Flow) -> dict[str, list[str]]:
     return out
 
 
-def _reachable(flow: Flow, succ: dict[str, list[str]]) -> set[str]:
-    seen, todo = set(), [flow.start]
+def _reachable(flow: Flow, succ: dict[str, list[str]], starts: list[str]) -> set[str]:
+    """Nodes reachable from ``starts`` (inclusive)."""
+    seen, todo = set(), list(starts)
     while todo:
         n = todo.pop()
         if n in seen or n not in flow.nodes:
@@ -48,14 +49,7 @@ def _elderly_nodes(flow: Flow, succ: dict[str, list[str]]) -> set[str]:
         b.next for node in flow.nodes.values() if isinstance(node, Condition)
         for b in node.branches if ("profile", "elderly", True) in expr.referenced_flags(b.when)
     ]
-    seen, todo = set(), list(starts)
-    while todo:
-        n = todo.pop()
-        if n in seen or n not in flow.nodes:
-            continue
-        seen.add(n)
-        todo.extend(succ.get(n, []))
-    return seen
+    return _reachable(flow, succ, starts)
 
 
 def lint(flow: Flow) -> list[Finding]:
@@ -89,7 +83,7 @@ def lint(flow: Flow) -> list[Finding]:
                 out.append(Finding("warning", "no-retry-handling", n, f"no {' / '.join(missing)} reprompt and no fallback"))
             if not node.fallback:
                 out.append(Finding("warning", "no-fallback", n, "after max retries the caller is hung up on; add a fallback (e.g. to an agent)"))
-    reach = _reachable(flow, succ)
+    reach = _reachable(flow, succ, [flow.start])
     for n in flow.nodes:
         if n not in reach:
             out.append(Finding("error", "unreachable", n, "no path from the start node reaches it"))

@@ -21,6 +21,8 @@ NEGATIVE = (
     "没用", "不靠谱", "等了", "多扣", "扣了", "又", "不能用", "怎么办",
 )
 COMPLAINT = ("投诉", "12315", "曝光", "举报", "消协", "工商", "媒体", "我要投诉")
+# An agent saying 投诉 or 退钱 is handling a complaint, not angry: only rude words count for agents.
+CUSTOMER_ONLY = set(COMPLAINT) | {"你们这是", "乱收费", "退钱", "赔钱", "欺骗", "坑人", "骗子"}
 
 
 @dataclass
@@ -46,9 +48,11 @@ def _hits(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if w in text or (len(w) >= 2 and not w.isdigit() and contains(text, w, "pinyin"))]
 
 
-def turn_emotion(text: str, arousal: float = 0.0) -> TurnEmotion:
+def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer") -> TurnEmotion:
     s = sentiment(text)
     anger, neg = _hits(text, ANGER), _hits(text, NEGATIVE)
+    if role == "agent":
+        anger = [w for w in anger if w not in CUSTOMER_ONLY]
     raised = arousal >= 4.0
     if len(anger) >= 2 or (anger and (s < 0.35 or raised)) or (neg and raised and s < 0.3):
         label = "angry"

@@ -65,13 +65,17 @@ class Scorecard:
     timings: dict[str, float] = field(default_factory=dict)
     acoustics: dict[int, TurnAcoustics] = field(default_factory=dict)
 
+    def evidence(self, flag: Flag) -> str:
+        """The flag's quote as users see it: PII masked unless redaction is off."""
+        return mask(flag.evidence, find_pii(flag.evidence)) if self.redacted else flag.evidence
+
     def to_dict(self) -> dict[str, Any]:
         out = self.transcript.to_dict()
         if self.redacted:
             for t in out["turns"]:
                 t["text"] = mask(t["text"], find_pii(t["text"]))
         out["timings"].update({k: r2(v) for k, v in self.timings.items()})
-        out["flags"] = [f.to_dict() for f in self.flags]
+        out["flags"] = [{**f.to_dict(), "evidence": self.evidence(f)} for f in self.flags]
         out["score"] = {
             "total": r2(self.total), "passed": self.passed, "rubric": self.rubric,
             "items": [i.to_dict() for i in self.items],
@@ -152,7 +156,7 @@ def score_transcript(
     from .acoustics import arousal
 
     ar = arousal(acoustics, [t.speaker for t in transcript.turns])
-    emotions = [turn_emotion(t.text, ar.get(i, 0.0)) for i, t in enumerate(transcript.turns)]
+    emotions = [turn_emotion(t.text, ar.get(i, 0.0), t.role) for i, t in enumerate(transcript.turns)]
     ctx = ScoringContext(transcript, acoustics, [e.label for e in emotions])
 
     flags: list[Flag] = []
@@ -180,9 +184,6 @@ def score_transcript(
         "agent": speaker_emotion([e.label for e in by_role["agent"]]),
         "complaint_risk": risk,
     }
-    if redact:
-        for f in flags:
-            f.evidence = mask(f.evidence, find_pii(f.evidence))
     flags.sort(key=lambda f: (f.start, f.rule))
     return Scorecard(
         transcript=transcript, flags=flags, items=items, total=total, passed=passed, rubric=rubric.label,

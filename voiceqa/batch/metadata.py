@@ -1,0 +1,80 @@
+"""Call metadata: a CSV keyed by call_id or file name, or fields parsed from file names."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+FIELDS = ("call_id", "agent_id", "agent_name", "team", "customer_number", "started_at", "direction", "queue")
+
+
+@dataclass
+class CallMeta:
+    call_id: str
+    agent_id: str | None = None
+    agent_name: str | None = None
+    team: str | None = None
+    customer_number: str | None = None
+    started_at: dt.datetime | None = None
+    direction: str | None = None
+    queue: str | None = None
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    value = value.strip()
+    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S", "%Y%m%d-%H%M%S", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+class Metadata:
+    """Looks up metadata for a file: CSV row by call_id, file name or stem; else the pattern."""
+
+    def __init__(self, csv_path: Path | None = None, pattern: str | None = None):
+        self.rows: dict[str, dict[str, str]] = {}
+        self.pattern = re.compile(pattern) if pattern else None
+        if csv_path:
+            self._load(csv_path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                reader = csv.DictReader(f)
+                if not reader.fieldnames or not ({"call_id", "file"} & set(reader.fieldnames)):
+                    raise InputError(path, "metadata CSV needs a call_id or file column")
+                for row in reader:
+                    for key in (row.get("call_id"), row.get("file"), Path(row.get("file") or "").stem):
+                        if key:
+                            self.rows[key] = row
+        except FileNotFoundError:
+            raise InputError(path, "metadata file not found") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(path, f"not a readable CSV ({exc})") from None
+
+    def for_file(self, path: Path) -> CallMeta:
+        row = self.rows.get(path.name) or self.rows.get(path.stem) or {}
+        if not row and self.pattern:
+            m = self.pattern.search(path.name)
+            row = {k: v for k, v in (m.groupdict() if m else {}).items() if v}
+        return CallMeta(
+            call_id=row.get("call_id") or path.stem,
+            agent_id=row.get("agent_id") or None,
+            agent_name=row.get("agent_name") or None,
+            team=row.get("team") or None,
+            customer_number=(row.get("customer_number") or "").strip() or None,
+            started_at=parse_time(row.get("started_at")),
+            direction=row.get("direction") or None,
+            queue=row.get("queue") or None,
+        )

@@ -1,0 +1,86 @@
+"""The per-call work, run in worker processes that each load the models once."""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import VoiceQAError
+
+
+@dataclass
+class WorkerConfig:
+    rubric_path: str | None = None
+    model: str | None = None
+    separation: str = "auto"
+    agent_channel: int = 0
+    threads: int = 1  # per worker: CTranslate2 and torch threads
+    max_duration: float | None = None
+
+
+@dataclass
+class CallOutcome:
+    path: str
+    ok: bool
+    seconds: float
+    transcript: dict[str, Any] | None = None  # unredacted speech-core object (+ acoustics)
+    card: dict[str, Any] | None = None  # redacted scorecard (what users see)
+    error: str = ""
+    audio_seconds: float = 0.0
+
+
+_state: dict[str, Any] = {}
+
+
+def init_worker(cfg: WorkerConfig) -> None:
+    """Load models once per process (ProcessPoolExecutor initializer / Dask worker setup)."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
+    from ..asr import AsrOptions
+    from ..pipeline import CallTranscriber, TranscribeOptions
+    from ..qa.rubric import load_rubric
+    from ..roles import RoleOptions
+    from ..separation import SeparationOptions
+
+    options = TranscribeOptions(
+        separation=cfg.separation,
+        asr=AsrOptions(model=cfg.model, cpu_threads=cfg.threads),
+        sep=SeparationOptions(threads=cfg.threads),
+        roles=RoleOptions(agent_channel=cfg.agent_channel),
+    )
+    if cfg.max_duration:
+        options.max_duration = cfg.max_duration
+    _state["transcriber"] = CallTranscriber(options)
+    _state["rubric"] = load_rubric(cfg.rubric_path)
+    _state["cfg"] = cfg
+
+
+def model_label(cfg: WorkerConfig) -> str:
+    return f"asr={cfg.model or 'whisper-base'};sep={cfg.separation};agent_ch={cfg.agent_channel}"
+
+
+def process_call(path: str) -> CallOutcome:
+    """Transcribe and score one file; never raises (errors come back as one line)."""
+    from ..audio import load_audio
+    from ..qa.acoustics import turn_acoustics
+    from ..qa.scorer import score_transcript
+
+    t0 = time.perf_counter()
+    try:
+        transcriber = _state["transcriber"]
+        audio = load_audio(path, transcriber.options.max_duration)
+        transcript = transcriber.transcribe_audio(audio)
+        acoustics = turn_acoustics(audio, transcript)
+        scorecard = score_transcript(transcript, _state["rubric"], acoustics, redact=False)
+        raw = scorecard.to_dict()
+        scorecard.redacted = True
+        card = scorecard.to_dict()
+        return CallOutcome(path, True, time.perf_counter() - t0, raw, card, audio_seconds=audio.duration)
+    except VoiceQAError as exc:
+        return CallOutcome(path, False, time.perf_counter() - t0, error=str(exc))
+    except Exception as exc:  # a bug or an unexpected library error: keep the batch going
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        return CallOutcome(path, False, time.perf_counter() - t0,
+                           error=f"{path}: internal error {type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})")

@@ -1,0 +1,147 @@
+"""``voiceqa batch``, ``voiceqa rescore`` and ``voiceqa calls``: a day's recordings, stored."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import VoiceQAError
+from ..store.db import DEFAULT_URL
+from .common import fail
+from .transcribe_cmd import SeparationChoice
+
+DB_HELP = "Database URL: sqlite:///voiceqa.db (default) or postgresql+psycopg://user:pass@host/db"
+
+
+def _date(value: Optional[str]) -> Optional[dt.date]:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def batch(
+        paths: List[str] = typer.Argument(..., help="Folders, globs, or list files (.txt/.lst) of recordings."),
+        metadata: Optional[Path] = typer.Option(None, "--metadata", help="CSV: call_id or file, agent_id, agent_name, team, customer_number, started_at, direction, queue."),
+        name_pattern: Optional[str] = typer.Option(None, "--name-pattern", help=r"Regex with named groups over file names, e.g. '(?P<agent_id>A\d+)_(?P<customer_number>\d+)_(?P<started_at>\d{14})'."),
+        db: str = typer.Option(DEFAULT_URL, "--db", help=DB_HELP),
+        workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the models once)."),
+        rubric: Optional[Path] = typer.Option(None, "--rubric"),
+        model: Optional[str] = typer.Option(None, "--model", help="Local CTranslate2 Whisper model folder."),
+        separation: SeparationChoice = typer.Option(SeparationChoice.auto, "--separation"),
+        agent_channel: int = typer.Option(0, "--agent-channel", min=0, max=1),
+        repeat_days: int = typer.Option(7, "--repeat-days", min=1, help="Same customer again within this many days = repeat call."),
+    ) -> None:
+        """Score every recording into the database; resumable, a bad file never stops the batch.
+
+        Exit code 0 only when every file was scored (or already was)."""
+        from tqdm import tqdm
+
+        from ..batch.inputs import collect
+        from ..batch.metadata import Metadata
+        from ..batch.runner import run_batch
+        from ..batch.worker import WorkerConfig
+
+        try:
+            files = collect(paths)
+            meta = Metadata(metadata, name_pattern)
+        except VoiceQAError as exc:
+            raise fail(exc) from None
+        if not files:
+            typer.echo("error: no audio files found in " + " ".join(paths), err=True)
+            raise typer.Exit(2)
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        cfg = WorkerConfig(rubric_path=str(rubric) if rubric else None, model=model, separation=separation.value,
+                           agent_channel=agent_channel, threads=threads)
+        bar = tqdm(total=len(files), unit="call", desc="scoring", dynamic_ncols=True, file=sys.stderr)
+        t0 = time.perf_counter()
+
+        def progress(outcome, done, total, audio_s):
+            bar.n = done
+            wall = time.perf_counter() - t0
+            bar.set_postfix_str(f"{audio_s / 3600:.2f} h audio, RTF {wall / audio_s:.3f}" if audio_s else "")
+            if outcome is not None and not outcome.ok:
+                bar.write(f"error: {outcome.error}", file=sys.stderr)
+            bar.refresh()
+
+        try:
+            summary = run_batch(files, db, cfg, workers, meta, repeat_days, progress)
+        except VoiceQAError as exc:
+            raise fail(exc) from None
+        finally:
+            bar.close()
+        typer.echo(f"batch {summary.batch_id}: {summary.files} files, {summary.scored} scored, {summary.skipped} already scored, "
+                   f"{len(summary.failed)} failed; {summary.audio_seconds / 3600:.2f} h audio in {summary.wall_seconds:.1f} s"
+                   + (f" (RTF {summary.rtf:.3f})" if summary.audio_seconds else "") + f"; {summary.repeat_calls} repeat calls")
+        for path, reason in summary.failed:
+            typer.echo(f"failed: {reason}")
+        raise typer.Exit(1 if summary.failed else 0)
+
+    @app.command()
+    def rescore(
+        rubric: Path = typer.Option(..., "--rubric", help="The changed rubric."),
+        since: Optional[str] = typer.Option(None, "--since", help="Only calls started on or after this date (YYYY-MM-DD)."),
+        db: str = typer.Option(DEFAULT_URL, "--db", help=DB_HELP),
+    ) -> None:
+        """Re-apply a rubric to stored transcripts without touching audio."""
+        from ..batch.rescore import rescore as run
+        from ..qa.rubric import load_rubric
+
+        try:
+            rules = load_rubric(rubric)
+            n, seconds = run(db, rules, _date(since))
+        except VoiceQAError as exc:
+            raise fail(exc) from None
+        rate = n / seconds * 60 if seconds else 0
+        typer.echo(f"rescored {n} calls with {rules.label} in {seconds:.1f} s ({rate:.0f} calls/min)")
+
+    @app.command()
+    def calls(
+        db: str = typer.Option(DEFAULT_URL, "--db", help=DB_HELP),
+        agent: Optional[str] = typer.Option(None, "--agent"),
+        category: Optional[str] = typer.Option(None, "--category"),
+        min_level: Optional[int] = typer.Option(None, "--min-level", min=0, max=3),
+        date: Optional[str] = typer.Option(None, "--date", help="YYYY-MM-DD (call start)"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """List stored calls (table, or one JSON array with --json)."""
+        from ..store.db import session_factory
+        from ..store.repo import query_calls
+
+        try:
+            Session = session_factory(db)
+        except Exception as exc:
+            typer.echo(f"error: {db}: cannot open database ({type(exc).__name__}: {exc})".splitlines()[0], err=True)
+            raise typer.Exit(2)
+        with Session() as session:
+            rows = []
+            for c in query_calls(session, agent, category, min_level, _date(date)):
+                cats = sorted({f.category for f in c.flags if not f.voided and f.severity != "info" or f.category == "repeat_call"})
+                rows.append({
+                    "call_id": c.call_id, "agent_id": c.agent_id, "score": c.score, "passed": c.passed,
+                    "warning_level": c.warning_level, "categories": cats, "duration": c.duration,
+                    "started_at": c.started_at.isoformat() if c.started_at else None, "customer_number": c.customer_number,
+                    "repeat_call": c.repeat_call, "emotion_customer": c.emotion_customer, "source": c.source,
+                })
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False))
+            return
+        table = Table(title=f"{len(rows)} calls")
+        for col in ("call_id", "agent", "start", "score", "level", "categories"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["call_id"], r["agent_id"] or "", (r["started_at"] or "")[:16], f"{r['score']:.0f}",
+                          str(r["warning_level"]), ", ".join(r["categories"]))
+        Console(width=160).print(table)
