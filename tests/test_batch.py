@@ -128,3 +128,34 @@ def test_sigkill_midway_loses_nothing_and_rerun_continues(day, tmp_path):
     rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert f"{3 - len(done_before)} scored, {len(done_before)} already scored" in rerun.stdout, rerun.stdout
     assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(CALLS)
+
+
+def test_same_batch_on_sqlite_and_postgresql_gives_identical_scores(day, tmp_path, postgres_url, transcriber):
+    folder, meta = day
+    files = [str(folder / "call_001_stereo.wav"), str(folder / "call_008.wav")]
+    sqlite_url = f"sqlite:///{tmp_path / 'qa.db'}"
+    out = {}
+    for url in (sqlite_url, postgres_url):
+        result = cli.invoke(app, ["batch", *files, "--metadata", str(meta), "--db", url])
+        assert result.exit_code == 0, result.stdout
+        listed = json.loads(cli.invoke(app, ["calls", "--db", url, "--json"]).stdout)
+        out[url] = {c["call_id"]: (c["score"], c["warning_level"], c["categories"], c["agent_id"]) for c in listed}
+    assert out[sqlite_url] == out[postgres_url] and len(out[sqlite_url]) == 2
+    # rerun against PostgreSQL skips both
+    again = cli.invoke(app, ["batch", *files, "--metadata", str(meta), "--db", postgres_url])
+    assert "0 scored, 2 already scored" in again.stdout
+
+
+def test_cluster_mode_on_a_local_dask_cluster(day, tmp_path):
+    from distributed import LocalCluster
+
+    folder, meta = day
+    db_file = tmp_path / "qa.db"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = cli.invoke(app, ["batch", str(folder), "--metadata", str(meta), "--db", f"sqlite:///{db_file}",
+                                  "--scheduler", cluster.scheduler_address])
+        workers_used = len(cluster.scheduler.workers)
+    assert result.exit_code == 1, result.stdout  # the three bad files
+    assert "3 scored" in result.stdout and "3 failed" in result.stdout
+    assert workers_used == 2
+    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(CALLS)

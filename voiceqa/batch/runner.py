@@ -55,8 +55,10 @@ def run_batch(
     metadata: Metadata | None = None,
     repeat_days: int = 7,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> BatchSummary:
-    """Score ``files`` into the database at ``db_url`` with ``workers`` processes."""
+    """Score ``files`` into the database at ``db_url`` with ``workers`` local processes, or on
+    the Dask cluster at ``scheduler`` (tcp://host:8786)."""
     t0 = time.perf_counter()
     metadata = metadata or Metadata()
     Session = session_factory(db_url)
@@ -92,7 +94,13 @@ def run_batch(
                 summary.failed.append((str(path), outcome.error))
         report(outcome, summary.skipped + summary.scored + len(summary.failed), len(files), summary.audio_seconds)
 
-    if todo and workers <= 1:
+    if todo and scheduler:
+        from .cluster import run_on_cluster
+
+        digests = {str(f): digest for f, digest in todo}
+        for outcome in run_on_cluster(scheduler, cfg, list(digests)):
+            store(outcome, digests[outcome.path])
+    elif todo and workers <= 1:
         init_worker(cfg)
         for f, digest in todo:
             store(process_call(str(f)), digest)

@@ -43,6 +43,7 @@ def register(app: typer.Typer) -> None:
         separation: SeparationChoice = typer.Option(SeparationChoice.auto, "--separation"),
         agent_channel: int = typer.Option(0, "--agent-channel", min=0, max=1),
         repeat_days: int = typer.Option(7, "--repeat-days", min=1, help="Same customer again within this many days = repeat call."),
+        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:8786): run on a cluster."),
     ) -> None:
         """Score every recording into the database; resumable, a bad file never stops the batch.
 
@@ -77,7 +78,7 @@ def register(app: typer.Typer) -> None:
             bar.refresh()
 
         try:
-            summary = run_batch(files, db, cfg, workers, meta, repeat_days, progress)
+            summary = run_batch(files, db, cfg, workers, meta, repeat_days, progress, scheduler)
         except VoiceQAError as exc:
             raise fail(exc) from None
         finally:
