@@ -75,12 +75,39 @@ def test_batch_scores_good_files_lists_bad_ones_and_reruns_fast(day, tmp_path, t
     table = cli.invoke(app, ["calls", "--db", db, "--date", "2026-11-22"])
     assert table.exit_code == 0 and "call_008" in table.stdout and "call_001_stereo" not in table.stdout
 
+    check_reports(db, tmp_path)
+
     t = time.perf_counter()
     again = cli.invoke(app, ["batch", str(folder), "--metadata", str(meta), "--db", db])
     again_s = time.perf_counter() - t
     assert "0 scored, 3 already scored" in again.stdout
     assert again_s < 0.2 * first_s, (again_s, first_s)
     assert len(rows(db_file, "select * from calls")) == 3  # idempotent: no duplicates
+
+
+def check_reports(db, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    html = tmp_path / "r.html"
+    result = cli.invoke(app, ["report", "--db", db, "--from", "2026-11-20", "--to", "2026-11-22", "--out", str(html)])
+    assert result.exit_code == 0 and "3 calls" in result.stdout, result.stdout
+    page = html.read_text(encoding="utf-8")
+    for section in ("坐席明细", "高频违规项", "二次来电", "坐席关怀提醒", "得分分布", "<svg"):
+        assert section in page
+    assert "call_008" in page and "服务禁语" in page  # an example quote of the top violation
+    xlsx = tmp_path / "r.xlsx"
+    assert cli.invoke(app, ["report", "--db", db, "--date", "2026-11-22", "--out", str(xlsx)]).exit_code == 0
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["概览", "坐席明细", "高频违规项", "二次来电", "坐席关怀"]
+    assert wb["概览"]["B2"].value == 2  # two calls on the 22nd
+    rows = list(csv.reader((tmp_path / "r.csv").open(encoding="utf-8-sig"))) if cli.invoke(
+        app, ["report", "--db", db, "--from", "2026-11-20", "--to", "2026-11-22", "--team", "一组", "--out", str(tmp_path / "r.csv")]).exit_code == 0 else []
+    assert rows[0][:5] == ["坐席", "姓名", "班组", "通话数", "平均分"]
+    assert {r[0] for r in rows[1:]} == {"A01", "A02"}
+    bad = cli.invoke(app, ["report", "--db", db, "--out", str(tmp_path / "r.pdf")])
+    assert bad.exit_code == 2 and "must be .html, .xlsx or .csv" in bad.stderr
 
 
 def test_rescore_applies_a_changed_rubric_without_audio(day, tmp_path, transcriber):

@@ -109,6 +109,35 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"rescored {n} calls with {rules.label} in {seconds:.1f} s ({rate:.0f} calls/min)")
 
     @app.command()
+    def report(
+        out: Path = typer.Option(..., "--out", help="FILE.html, FILE.xlsx or FILE.csv"),
+        date: Optional[str] = typer.Option(None, "--date", help="One day (YYYY-MM-DD)."),
+        date_from: Optional[str] = typer.Option(None, "--from", help="First day of the period."),
+        date_to: Optional[str] = typer.Option(None, "--to", help="Last day of the period (inclusive)."),
+        team: Optional[str] = typer.Option(None, "--team"),
+        db: str = typer.Option(DEFAULT_URL, "--db", help=DB_HELP),
+    ) -> None:
+        """Team report for a day or period: scores, per-agent table with trend, top violations
+        with quotes, repeat calls, customer anger, agent-care alerts."""
+        from ..report.data import build
+        from ..report.render import write
+        from ..store.db import session_factory
+
+        if date and (date_from or date_to):
+            raise typer.BadParameter("use --date or --from/--to, not both")
+        start = _date(date or date_from) or dt.date.today()
+        end = _date(date or date_to) or (start if date or not date_from else dt.date.today())
+        if end < start:
+            raise typer.BadParameter("--to is before --from")
+        try:
+            with session_factory(db)() as session:
+                data = build(session, start, end, team)
+            write(data, out)
+        except VoiceQAError as exc:
+            raise fail(exc) from None
+        typer.echo(f"report {start} – {end}: {data.calls} calls, average {data.avg_score:.1f}, pass rate {100 * data.pass_rate:.1f}% → {out}")
+
+    @app.command()
     def calls(
         db: str = typer.Option(DEFAULT_URL, "--db", help=DB_HELP),
         agent: Optional[str] = typer.Option(None, "--agent"),

@@ -1,0 +1,1 @@
+"""Team reports from stored calls: HTML (charts inline), Excel (a sheet per section), CSV."""
