@@ -17,7 +17,7 @@ class WorkerConfig:
     model: str | None = None
     separation: str = "auto"
     agent_channel: int = 0
-    threads: int = 1  # per worker: CTranslate2 and torch threads
+    threads: int = 1  # per worker: CTranslate2 and torch threads (0 = all cores)
     max_duration: float | None = None
 
 
@@ -37,7 +37,8 @@ _state: dict[str, Any] = {}
 
 def init_worker(cfg: WorkerConfig) -> None:
     """Load models once per process (ProcessPoolExecutor initializer / Dask worker setup)."""
-    os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
+    if cfg.threads > 0:
+        os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
     from ..asr import AsrOptions
     from ..pipeline import CallTranscriber, TranscribeOptions
     from ..qa.rubric import load_rubric
