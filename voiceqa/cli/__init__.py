@@ -6,7 +6,7 @@ import warnings
 
 import typer
 
-from . import batch_cmd, ivr_cmd, models_cmd, score_cmd, transcribe_cmd
+from . import batch_cmd, ivr_cmd, models_cmd, score_cmd, transcribe_cmd, web_cmd
 
 app = typer.Typer(
     name="voiceqa",
@@ -30,5 +30,6 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
 transcribe_cmd.register(app)
 score_cmd.register(app)
 batch_cmd.register(app)
+web_cmd.register(app)
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(ivr_cmd.app, name="ivr")

@@ -59,6 +59,8 @@ class Scorecard:
     passed: bool
     rubric: str
     warning_level: int
+    pass_mark: float
+    max_total: float
     emotion: dict[str, Any]
     metrics: dict[str, Any]
     redacted: bool = True
@@ -78,6 +80,7 @@ class Scorecard:
         out["flags"] = [{**f.to_dict(), "evidence": self.evidence(f)} for f in self.flags]
         out["score"] = {
             "total": r2(self.total), "passed": self.passed, "rubric": self.rubric,
+            "pass_mark": self.pass_mark, "max": self.max_total,
             "items": [i.to_dict() for i in self.items],
         }
         out["warning_level"] = self.warning_level
@@ -187,7 +190,8 @@ def score_transcript(
     flags.sort(key=lambda f: (f.start, f.rule))
     return Scorecard(
         transcript=transcript, flags=flags, items=items, total=total, passed=passed, rubric=rubric.label,
-        warning_level=warning_level(rubric, flags, total, risk), emotion=emotion,
+        warning_level=warning_level(rubric, flags, total, risk), pass_mark=rubric.pass_mark, max_total=rubric.total,
+        emotion=emotion,
         metrics=call_metrics(ctx).to_dict(), redacted=redact, timings={"score": time.perf_counter() - t0},
         acoustics=acoustics,
     )

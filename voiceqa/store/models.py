@@ -103,3 +103,40 @@ class ErrorRow(Base):
     source: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # agent | supervisor | qa
+    agent_id: Mapped[str | None] = mapped_column(String(100))
+    team: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Dispute(Base):
+    """An agent's objection (申诉) to a flag, and the supervisor's decision."""
+
+    __tablename__ = "disputes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"), index=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    filed_by: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | accepted | rejected
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")

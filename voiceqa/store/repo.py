@@ -91,3 +91,19 @@ def query_calls(session: Session, agent: str | None = None, category: str | None
     if category:
         stmt = stmt.where(Call.id.in_(select(FlagRow.call_pk).where(FlagRow.category == category, FlagRow.voided.is_(False))))
     return session.scalars(stmt)
+
+
+def recompute_score(call: Call) -> None:
+    """Score after flags were voided (an accepted dispute): the voided flags' points come back.
+    A remaining fatal flag still zeroes the call, as in the scorer."""
+    score = dict(call.result.get("score", {}))
+    maximum = float(score.get("max", 100.0))
+    live = [f for f in call.flags if not f.voided]
+    if any(f.severity == "fatal" and f.points < 0 for f in live):
+        total = 0.0
+    else:
+        total = max(0.0, min(maximum, maximum + sum(f.points for f in live)))
+    call.score = round(total, 2)
+    call.passed = total >= float(score.get("pass_mark", 80.0)) and total > 0
+    score.update(total=call.score, passed=call.passed)
+    call.result = {**call.result, "score": score}
