@@ -105,5 +105,9 @@ def recompute_score(call: Call) -> None:
         total = max(0.0, min(maximum, maximum + sum(f.points for f in live)))
     call.score = round(total, 2)
     call.passed = total >= float(score.get("pass_mark", 80.0)) and total > 0
-    score.update(total=call.score, passed=call.passed)
+    items = []
+    for item in score.get("items", []):
+        mine = [f for f in live if f.rule.split(".")[0] == item["id"]]
+        items.append({**item, "deducted": round(-sum(f.points for f in mine), 2), "passed": not mine, "flags": len(mine)})
+    score.update(total=call.score, passed=call.passed, items=items)
     call.result = {**call.result, "score": score}
