@@ -181,3 +181,23 @@ def test_dispute_then_accept_recomputes_score_with_audit(site):
         log = [(x.username, x.action) for x in s.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert ("a01", "dispute") in log and ("sup1", "dispute_accepted") in log
     assert "申诉已采纳" in a.get("/calls/call_008_stereo").text  # the agent sees the outcome
+
+
+def test_serve_command_builds_the_app(site, monkeypatch):
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: seen.update(app=app, host=host, port=port))
+    result = cli.invoke(cli_app, ["serve", "--db", site, "--host", "127.0.0.1", "--port", "8765"])
+    assert result.exit_code == 0, result.stdout
+    assert seen["port"] == 8765 and TestClient(seen["app"]).get("/login").status_code == 200
+
+
+def test_users_add_validates(site):
+    r = cli.invoke(cli_app, ["users", "add", "x", "--role", "agent", "--password", PASSWORD, "--db", site])
+    assert r.exit_code == 2 and "--agent-id" in r.output
+    r = cli.invoke(cli_app, ["users", "add", "x", "--role", "qa", "--password", "short", "--db", site])
+    assert r.exit_code == 2 and "at least 8" in r.output
+    r = cli.invoke(cli_app, ["users", "add", "newqa", "--role", "qa", "--db", site], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.exit_code == 0 and "saved" in r.stdout
+    login(site, "newqa")
