@@ -214,7 +214,7 @@ def junit_xml(flow_name: str, results: list[ScenarioResult]) -> str:
 
     fails = sum(not r.passed for r in results)
     total_time = sum(r.seconds for r in results)
-    lines = [f'<?xml version="1.0" encoding="UTF-8"?>',
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<testsuite name={quoteattr(flow_name)} tests="{len(results)}" failures="{fails}" errors="0" time="{total_time:.3f}">']
     for r in results:
         lines.append(f'  <testcase classname={quoteattr(flow_name)} name={quoteattr(r.name)} time="{r.seconds:.3f}">')
