@@ -23,6 +23,7 @@ def test_transcribe_json_stereo_sample(transcriber):
     first = data["turns"][0]
     assert first["role"] == "agent" and first["start"] < 2.0
     assert "很高兴为您服务" in first["text"]
+    assert not any("suggests" in e for e in data["role_evidence"])  # content agrees with the channel map
 
 
 def test_transcribe_readable_mono_sample(transcriber):
@@ -37,7 +38,8 @@ def test_transcribe_readable_mono_sample(transcriber):
 def test_agent_channel_swaps_roles(transcriber):
     result = runner.invoke(app, ["transcribe", str(SAMPLES / "call_001_stereo.wav"), "--json", "--agent-channel", "1"])
     data = json.loads(result.stdout)
-    assert data["turns"][0]["role"] == "customer"
+    assert data["turns"][0]["role"] == "customer"  # the channel map is obeyed…
+    assert any("suggests channel 0 is the agent" in e for e in data["role_evidence"])  # …but flagged
 
 
 def test_forced_single_speaker(transcriber):

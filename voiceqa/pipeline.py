@@ -109,6 +109,14 @@ class CallTranscriber:
         speakers = sorted(sep.streams)
         if sep.method == "stereo":
             decision = stereo_roles(speakers, self.options.roles.agent_channel)
+            by_content = content_roles(turns, speakers)
+            mapped_agent = next(s for s, r in decision.roles.items() if r == "agent")
+            if by_content.confidence >= 0.8 and by_content.roles.get(mapped_agent) == "customer":
+                other = next(s for s, r in by_content.roles.items() if r == "agent")
+                warning = (f"what is said suggests channel {speakers.index(other)} is the agent, not channel "
+                           f"{self.options.roles.agent_channel}: check --agent-channel")
+                log.warning("%s: %s", audio.path, warning)
+                decision.evidence.append(warning)
         elif sep.method == "single":
             decision = RoleDecision(roles={s: "unknown" for s in speakers}, confidence=0.0, evidence=["single speaker"])
         else:
