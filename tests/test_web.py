@@ -176,8 +176,8 @@ def test_dispute_then_accept_recomputes_score_with_audit(site):
         call = s.scalar(select(Call).where(Call.call_id == "call_008_stereo"))
         voided = next(f for f in call.flags if f.id == flag)
         assert voided.voided and call.score == min(100, before - voided.points)
-        item = next(i for i in call.result["score"]["items"] if i["id"] == voided.rule.split(".")[0])
-        assert item["deducted"] == -sum(f.points for f in call.flags if not f.voided and f.rule.split(".")[0] == item["id"])
+        item = next(i for i in call.result["score"]["items"] if i["id"] == voided.item)
+        assert item["deducted"] == -sum(f.points for f in call.flags if not f.voided and f.item == item["id"])
         log = [(x.username, x.action) for x in s.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert ("a01", "dispute") in log and ("sup1", "dispute_accepted") in log
     assert "申诉已采纳" in a.get("/calls/call_008_stereo").text  # the agent sees the outcome

@@ -25,6 +25,18 @@ class Region:
         return self.end - self.start
 
 
+def merge_regions(regions: list[Region], gap: float = 0.0) -> list[Region]:
+    """Sort and join regions that overlap or lie within ``gap`` s of each other; the result
+    keeps the first region's speaker label."""
+    out: list[Region] = []
+    for r in sorted(regions, key=lambda r: r.start):
+        if out and r.start - out[-1].end <= gap:
+            out[-1] = Region(out[-1].start, max(out[-1].end, r.end), out[-1].speaker)
+        else:
+            out.append(r)
+    return out
+
+
 @dataclass
 class Word:
     start: float

@@ -31,10 +31,8 @@ def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_da
             for call in session.scalars(select(Call).where(Call.id.in_(ids[i:i + CHUNK]))):
                 data = call.transcript
                 transcript = Transcript.from_dict(data)
-                card = score_transcript(transcript, rubric, acoustics_from_json(data), redact=False)
-                raw = card.to_dict()
-                card.redacted = True
-                update_score(session, call, raw, card.to_dict())
+                raw, shown = score_transcript(transcript, rubric, acoustics_from_json(data)).stored_and_shown()
+                update_score(session, call, raw, shown)
                 n += 1
             session.commit()
             if progress:

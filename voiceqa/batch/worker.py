@@ -74,10 +74,7 @@ def process_call(path: str) -> CallOutcome:
         audio = load_audio(path, transcriber.options.max_duration)
         transcript = transcriber.transcribe_audio(audio)
         acoustics = turn_acoustics(audio, transcript)
-        scorecard = score_transcript(transcript, _state["rubric"], acoustics, redact=False)
-        raw = scorecard.to_dict()
-        scorecard.redacted = True
-        card = scorecard.to_dict()
+        raw, card = score_transcript(transcript, _state["rubric"], acoustics).stored_and_shown()
         return CallOutcome(path, True, time.perf_counter() - t0, raw, card, audio_seconds=audio.duration)
     except VoiceQAError as exc:
         return CallOutcome(path, False, time.perf_counter() - t0, error=str(exc))

@@ -3,6 +3,7 @@ per-turn emotion and acoustics, and call-level metrics."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..schema import Region, Transcript, Turn
 
@@ -30,8 +31,10 @@ class ScoringContext:
     def role_of_speaker(self) -> dict[str, str]:
         return {t.speaker: t.role for t in self.turns}
 
+    @cached_property
     def speech_by_role(self) -> dict[str, list[Region]]:
-        """Speech regions per role (from VAD/diarization); falls back to turn spans."""
+        """Speech regions per role (from VAD/diarization); falls back to turn spans. Computed
+        once per call: several rules and the metrics read it."""
         roles = self.role_of_speaker()
         out: dict[str, list[Region]] = {"agent": [], "customer": [], "unknown": []}
         if self.transcript.speech:

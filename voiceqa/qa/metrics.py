@@ -3,23 +3,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..schema import Region, r2
+from ..schema import Region, merge_regions, r2
 from .context import ScoringContext
 
 
 def union(regions: list[Region]) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for r in sorted(regions, key=lambda r: r.start):
-        if out and r.start <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], r.end)
-        else:
-            out.append([r.start, r.end])
-    return [(a, b) for a, b in out]
+    return [(r.start, r.end) for r in merge_regions(regions)]
 
 
 def silences(ctx: ScoringContext) -> list[tuple[float, float]]:
     """Stretches where nobody speaks, between the first and the last speech of the call."""
-    speech = union([r for regs in ctx.speech_by_role().values() for r in regs])
+    speech = union([r for regs in ctx.speech_by_role.values() for r in regs])
     return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(speech, speech[1:]) if b_start > a_end]
 
 
@@ -43,7 +37,7 @@ def overtalk(ctx: ScoringContext, by: str = "agent", min_seconds: float = 0.8) -
     least ``min_seconds``, and that is more than a backchannel (嗯/对/好的) — someone taking the
     floor. Regions come from the VAD/diarization, the words from the turn starting there."""
     other = "customer" if by == "agent" else "agent"
-    speech = ctx.speech_by_role()
+    speech = ctx.speech_by_role
     turns = [t for t in ctx.turns if t.role == by]
     out = []
     for r in speech.get(by, []):
@@ -76,7 +70,7 @@ class CallMetrics:
 
 
 def call_metrics(ctx: ScoringContext) -> CallMetrics:
-    speech = ctx.speech_by_role()
+    speech = ctx.speech_by_role
     talk = {role: sum(b - a for a, b in union(regs)) for role, regs in speech.items()}
     total_talk = sum(talk.values()) or 1.0
     gaps = silences(ctx)

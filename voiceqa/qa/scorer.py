@@ -67,6 +67,16 @@ class Scorecard:
     timings: dict[str, float] = field(default_factory=dict)
     acoustics: dict[int, TurnAcoustics] = field(default_factory=dict)
 
+    def stored_and_shown(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(unredacted dict to keep for rescoring, redacted dict for users)."""
+        keep = self.redacted
+        self.redacted = False
+        raw = self.to_dict()
+        self.redacted = True
+        shown = self.to_dict()
+        self.redacted = keep
+        return raw, shown
+
     def evidence(self, flag: Flag) -> str:
         """The flag's quote as users see it: PII masked unless redaction is off."""
         return mask(flag.evidence, find_pii(flag.evidence)) if self.redacted else flag.evidence

@@ -107,7 +107,7 @@ def build(session: Session, start: dt.date, end: dt.date, team: str | None = Non
         for f in c.flags:
             if f.voided or f.points >= 0:
                 continue
-            key = f.rule.split(".")[0]
+            key = f.item
             row = items.setdefault(key, ItemRow(key, f.category, 0, 0, 0.0, []))
             row.count += 1
             row.points += -f.points

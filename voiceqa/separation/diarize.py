@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..audio import Audio
-from ..schema import Region
+from ..schema import Region, merge_regions
 from .base import Separation, SeparationOptions
 from .reseg import resegment
 
@@ -102,12 +102,8 @@ def _by_speaker(regions: list[Region], join_gap: float = 0.05) -> dict[str, list
     """Group by label in order of first appearance, joining touching regions of one speaker."""
     out: dict[str, list[Region]] = {}
     for r in sorted(regions, key=lambda r: r.start):
-        regs = out.setdefault(r.speaker, [])
-        if regs and r.start - regs[-1].end <= join_gap:
-            regs[-1] = Region(regs[-1].start, max(regs[-1].end, r.end), r.speaker)
-        else:
-            regs.append(r)
-    return out
+        out.setdefault(r.speaker, []).append(r)
+    return {spk: merge_regions(regs, join_gap) for spk, regs in out.items()}
 
 
 def _with_overlaps(speech: dict[str, list[Region]], full) -> dict[str, list[Region]]:
@@ -133,16 +129,7 @@ def _with_overlaps(speech: dict[str, list[Region]], full) -> dict[str, list[Regi
             spk = mapping.get(lab)
             if spk is not None:
                 out[spk].append(Region(float(seg.start), float(seg.end), spk))
-    for spk, regs in out.items():
-        regs.sort(key=lambda r: r.start)
-        merged: list[Region] = []
-        for r in regs:
-            if merged and r.start <= merged[-1].end:
-                merged[-1] = Region(merged[-1].start, max(merged[-1].end, r.end), spk)
-            else:
-                merged.append(r)
-        out[spk] = merged
-    return out
+    return {spk: merge_regions(regs) for spk, regs in out.items()}
 
 
 class PyannoteSeparator:

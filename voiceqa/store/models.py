@@ -95,6 +95,11 @@ class FlagRow(Base):
     points: Mapped[float] = mapped_column(Float)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    @property
+    def item(self) -> str:
+        """The rubric item id: flag rules are ``item`` or ``item.matched-phrase``."""
+        return self.rule.split(".")[0]
+
 
 class ErrorRow(Base):
     __tablename__ = "errors"

@@ -107,7 +107,7 @@ def recompute_score(call: Call) -> None:
     call.passed = total >= float(score.get("pass_mark", 80.0)) and total > 0
     items = []
     for item in score.get("items", []):
-        mine = [f for f in live if f.rule.split(".")[0] == item["id"]]
+        mine = [f for f in live if f.item == item["id"]]
         items.append({**item, "deducted": round(-sum(f.points for f in mine), 2), "passed": not mine, "flags": len(mine)})
     score.update(total=call.score, passed=call.passed, items=items)
     call.result = {**call.result, "score": score}
