@@ -29,3 +29,16 @@ class ModelError(VoiceQAError):
     """A model's files are missing or damaged."""
 
     exit_code = 3
+
+
+class StorageError(VoiceQAError):
+    """The database cannot be opened or written (the message never holds a password)."""
+
+    exit_code = 4
+
+    def __init__(self, url: str, reason: str):
+        from .masking import mask_secrets
+
+        self.url = mask_secrets(url)
+        self.reason = mask_secrets(reason)
+        super().__init__(f"{self.url}: {self.reason}")

@@ -4,24 +4,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..store.records import CallMeta
 
 FIELDS = ("call_id", "agent_id", "agent_name", "team", "customer_number", "started_at", "direction", "queue")
-
-
-@dataclass
-class CallMeta:
-    call_id: str
-    agent_id: str | None = None
-    agent_name: str | None = None
-    team: str | None = None
-    customer_number: str | None = None
-    started_at: dt.datetime | None = None
-    direction: str | None = None
-    queue: str | None = None
+__all__ = ["CallMeta", "Metadata", "FIELDS", "parse_time"]
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -40,11 +29,16 @@ def parse_time(value: str | None) -> dt.datetime | None:
 
 
 class Metadata:
-    """Looks up metadata for a file: CSV row by call_id, file name or stem; else the pattern."""
+    """Looks up metadata for a file: CSV row by path relative to the batch root, file name or
+    stem; else the ``--name-pattern`` groups. The call's identity is the metadata ``call_id``
+    when given, else the file's path relative to the batch root (``day1/rec.wav``)."""
 
     def __init__(self, csv_path: Path | None = None, pattern: str | None = None):
         self.rows: dict[str, dict[str, str]] = {}
-        self.pattern = re.compile(pattern) if pattern else None
+        try:
+            self.pattern = re.compile(pattern) if pattern else None
+        except re.error as exc:
+            raise InputError("--name-pattern", f"not a valid regular expression ({exc})") from None
         if csv_path:
             self._load(csv_path)
 
@@ -63,13 +57,15 @@ class Metadata:
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InputError(path, f"not a readable CSV ({exc})") from None
 
-    def for_file(self, path: Path) -> CallMeta:
-        row = self.rows.get(path.name) or self.rows.get(path.stem) or {}
+    def for_file(self, path: Path, key: str | None = None) -> CallMeta:
+        """Metadata for ``path``; ``key`` is its path relative to the batch root (default: its name)."""
+        key = key or path.name
+        row = self.rows.get(key) or self.rows.get(path.name) or self.rows.get(path.stem) or {}
         if not row and self.pattern:
             m = self.pattern.search(path.name)
             row = {k: v for k, v in (m.groupdict() if m else {}).items() if v}
         return CallMeta(
-            call_id=row.get("call_id") or path.stem,
+            call_id=(row.get("call_id") or "").strip() or key,
             agent_id=row.get("agent_id") or None,
             agent_name=row.get("agent_name") or None,
             team=row.get("team") or None,

@@ -1,20 +1,23 @@
-"""Re-apply a (changed) rubric to stored transcripts: no audio, no ASR."""
+"""Re-apply a (changed) rubric to stored transcripts: no audio, no ASR. Disputes, verdicts and
+the audit log are carried over (see ``voiceqa.store.repo.replace_result``)."""
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import defaultdict
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..qa.rubric import Rubric
 from ..qa.scorer import acoustics_from_json, score_transcript
 from ..schema import Transcript
 from ..store.db import session_factory
-from ..store.models import Call
-from ..store.repo import update_score
+from ..store.models import Call, Dispute
+from ..store.repo import replace_result, save_rubric
 from .repeat import flag_repeat_calls
 
-CHUNK = 200  # calls per transaction
+CHUNK = 200  # calls per transaction: a kill loses at most one chunk's (uncommitted) work
 
 
 def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_days: int = 7, progress=None) -> tuple[int, float]:
@@ -23,18 +26,26 @@ def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_da
     Session = session_factory(db_url)
     n = 0
     with Session() as session:
+        digest = save_rubric(session, rubric)
+        session.commit()
         stmt = select(Call.id).order_by(Call.id)
         if since:
             stmt = stmt.where(Call.started_at >= dt.datetime.combine(since, dt.time()))
         ids = session.scalars(stmt).all()
         for i in range(0, len(ids), CHUNK):
-            for call in session.scalars(select(Call).where(Call.id.in_(ids[i:i + CHUNK]))):
+            chunk = ids[i:i + CHUNK]
+            disputes: dict[int, list[Dispute]] = defaultdict(list)
+            for d in session.scalars(select(Dispute).where(Dispute.call_pk.in_(chunk)).order_by(Dispute.id)):
+                disputes[d.call_pk].append(d)
+            calls = session.scalars(select(Call).where(Call.id.in_(chunk)).options(selectinload(Call.flags), selectinload(Call.turns)))
+            for call in calls:
                 data = call.transcript
                 transcript = Transcript.from_dict(data)
                 raw, shown = score_transcript(transcript, rubric, acoustics_from_json(data)).stored_and_shown()
-                update_score(session, call, raw, shown)
+                replace_result(session, call, raw, shown, rubric, digest, disputes[call.id])
                 n += 1
             session.commit()
+            session.expunge_all()
             if progress:
                 progress(n, len(ids))
         flag_repeat_calls(session, repeat_days)

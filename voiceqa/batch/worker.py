@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import VoiceQAError
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerConfig:
     rubric_path: str | None = None
     model: str | None = None
@@ -19,6 +19,7 @@ class WorkerConfig:
     agent_channel: int = 0
     threads: int = 1  # per worker: CTranslate2 and torch threads (0 = all cores)
     max_duration: float | None = None
+    transcripts: bool = False  # inputs are voiceqa transcript JSON files: score them, no audio, no ASR
 
 
 @dataclass
@@ -39,9 +40,14 @@ def init_worker(cfg: WorkerConfig) -> None:
     """Load models once per process (ProcessPoolExecutor initializer / Dask worker setup)."""
     if cfg.threads > 0:
         os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
+    from ..qa.rubric import load_rubric
+
+    _state["rubric"] = load_rubric(cfg.rubric_path)
+    _state["cfg"] = cfg
+    if cfg.transcripts:
+        return
     from ..asr import AsrOptions
     from ..pipeline import CallTranscriber, TranscribeOptions
-    from ..qa.rubric import load_rubric
     from ..roles import RoleOptions
     from ..separation import SeparationOptions
 
@@ -54,12 +60,34 @@ def init_worker(cfg: WorkerConfig) -> None:
     if cfg.max_duration:
         options.max_duration = cfg.max_duration
     _state["transcriber"] = CallTranscriber(options)
-    _state["rubric"] = load_rubric(cfg.rubric_path)
-    _state["cfg"] = cfg
 
 
 def model_label(cfg: WorkerConfig) -> str:
+    if cfg.transcripts:
+        return "transcript"
     return f"asr={cfg.model or 'whisper-base'};sep={cfg.separation};agent_ch={cfg.agent_channel}"
+
+
+def _score_transcript_file(path: str) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """A stored voiceqa transcript (``voiceqa transcribe --json``) scored without audio."""
+    import json
+
+    from ..errors import InputError
+    from ..qa.scorer import acoustics_from_json, score_transcript
+    from ..schema import Transcript
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        transcript = Transcript.from_dict(data)
+        acoustics = acoustics_from_json(data)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a transcript JSON ({str(exc).splitlines()[0]})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise InputError(path, f"not a voiceqa transcript ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    raw, card = score_transcript(transcript, _state["rubric"], acoustics).stored_and_shown()
+    return raw, card, transcript.duration
 
 
 def process_call(path: str) -> CallOutcome:
@@ -70,6 +98,9 @@ def process_call(path: str) -> CallOutcome:
 
     t0 = time.perf_counter()
     try:
+        if _state["cfg"].transcripts:
+            raw, card, seconds = _score_transcript_file(path)
+            return CallOutcome(path, True, time.perf_counter() - t0, raw, card, audio_seconds=seconds)
         transcriber = _state["transcriber"]
         audio = load_audio(path, transcriber.options.max_duration)
         transcript = transcriber.transcribe_audio(audio)

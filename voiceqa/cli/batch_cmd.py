@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import VoiceQAError
+from ..masking import mask_secrets
 from ..store.db import DEFAULT_URL
 from .common import fail
 from .transcribe_cmd import SeparationChoice
@@ -44,6 +45,8 @@ def register(app: typer.Typer) -> None:
         agent_channel: int = typer.Option(0, "--agent-channel", min=0, max=1),
         repeat_days: int = typer.Option(7, "--repeat-days", min=1, help="Same customer again within this many days = repeat call."),
         scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:8786): run on a cluster."),
+        root: Optional[Path] = typer.Option(None, "--root", help="Batch root: a call without a metadata call_id is identified by its path relative to this folder (default: the folder argument it was found in)."),
+        transcripts: bool = typer.Option(False, "--transcripts", help="Inputs are voiceqa transcript JSON files (voiceqa transcribe --json): score them without audio or ASR."),
     ) -> None:
         """Score every recording into the database; resumable, a bad file never stops the batch.
 
@@ -54,18 +57,22 @@ def register(app: typer.Typer) -> None:
         from ..batch.metadata import Metadata
         from ..batch.runner import run_batch
         from ..batch.worker import WorkerConfig
+        from ..qa.rubric import load_rubric
+        from ..store.db import session_factory
 
-        try:
-            files = collect(paths)
+        try:  # every option is checked before any work starts
             meta = Metadata(metadata, name_pattern)
+            load_rubric(rubric)
+            session_factory(db)
+            files = collect(paths, root, transcripts)
         except VoiceQAError as exc:
             raise fail(exc) from None
         if not files:
-            typer.echo("error: no audio files found in " + " ".join(paths), err=True)
+            typer.echo("error: no " + ("transcript" if transcripts else "audio") + " files found in " + " ".join(paths), err=True)
             raise typer.Exit(2)
         threads = max(1, (os.cpu_count() or 1) // workers)
         cfg = WorkerConfig(rubric_path=str(rubric) if rubric else None, model=model, separation=separation.value,
-                           agent_channel=agent_channel, threads=threads)
+                           agent_channel=agent_channel, threads=threads, transcripts=transcripts)
         bar = tqdm(total=len(files), unit="call", desc="scoring", dynamic_ncols=True, file=sys.stderr)
         t0 = time.perf_counter()
 
@@ -74,7 +81,7 @@ def register(app: typer.Typer) -> None:
             wall = time.perf_counter() - t0
             bar.set_postfix_str(f"{audio_s / 3600:.2f} h audio, RTF {wall / audio_s:.3f}" if audio_s else "")
             if outcome is not None and not outcome.ok:
-                bar.write(f"error: {outcome.error}", file=sys.stderr)
+                bar.write(f"error: {mask_secrets(outcome.error)}", file=sys.stderr)
             bar.refresh()
 
         try:
@@ -85,10 +92,13 @@ def register(app: typer.Typer) -> None:
             bar.close()
         typer.echo(f"batch {summary.batch_id}: {summary.files} files, {summary.scored} scored, {summary.skipped} already scored, "
                    f"{len(summary.failed)} failed; {summary.audio_seconds / 3600:.2f} h audio in {summary.wall_seconds:.1f} s"
-                   + (f" (RTF {summary.rtf:.3f})" if summary.audio_seconds else "") + f"; {summary.repeat_calls} repeat calls")
+                   + (f" (RTF {summary.rtf:.3f})" if summary.audio_seconds else "") + f"; {summary.repeat_calls} repeat calls"
+                   + (f"; {summary.retried} retried after a worker crash" if summary.retried else ""))
         for path, reason in summary.failed:
-            typer.echo(f"failed: {reason}")
-        raise typer.Exit(1 if summary.failed else 0)
+            typer.echo(f"failed: {mask_secrets(reason)}")
+        for warning in summary.warnings:
+            typer.echo(f"warning: {mask_secrets(warning)}", err=True)
+        raise typer.Exit(1 if summary.failed or summary.warnings else 0)
 
     @app.command()
     def rescore(
@@ -152,9 +162,8 @@ def register(app: typer.Typer) -> None:
 
         try:
             Session = session_factory(db)
-        except Exception as exc:
-            typer.echo(f"error: {db}: cannot open database ({type(exc).__name__}: {exc})".splitlines()[0], err=True)
-            raise typer.Exit(2)
+        except VoiceQAError as exc:
+            raise fail(exc) from None
         with Session() as session:
             rows = []
             for c in query_calls(session, agent, category, min_level, _date(date)):

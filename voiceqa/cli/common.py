@@ -9,13 +9,14 @@ import typer
 from rich.console import Console
 
 from ..errors import VoiceQAError
+from ..masking import mask_secrets
 
 stderr = Console(stderr=True)
 
 
 def fail(exc: VoiceQAError) -> "typer.Exit":
     """Print ``exc`` as one line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {exc}", err=True)
+    typer.echo(f"error: {mask_secrets(str(exc))}", err=True)
     return typer.Exit(code=exc.exit_code)
 
 

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ..store.db import DEFAULT_URL
+from .common import fail
 
 users = typer.Typer(help="Accounts of the review web page.", no_args_is_help=True)
 
@@ -23,30 +24,55 @@ def add_user(
     role: UserRole = typer.Option(..., "--role"),
     agent_id: Optional[str] = typer.Option(None, "--agent-id", help="Agents: the agent_id their calls carry."),
     team: Optional[str] = typer.Option(None, "--team", help="Supervisors: the team they see."),
-    password: Optional[str] = typer.Option(None, "--password", help="Prompted for when not given."),
+    password: Optional[str] = typer.Option(None, "--password", help="Prompted for when not given (with --update: keep the old one when not given)."),
+    update: bool = typer.Option(False, "--update", help="Change an existing account (role, team, password); its web sessions end."),
     db: str = typer.Option(DEFAULT_URL, "--db"),
 ) -> None:
-    """Create or update an account (password hashed with argon2)."""
-    from sqlalchemy import select
+    """Create an account (password hashed with argon2); an existing name is refused unless --update."""
+    from sqlalchemy import select, update as sql_update
 
+    from ..errors import VoiceQAError
     from ..store.db import session_factory
-    from ..store.models import User
+    from ..store.models import AuditLog, SessionRow, User
+    from ..timeutil import utcnow
     from ..web.security import hash_password
 
     if role == UserRole.agent and not agent_id:
         raise typer.BadParameter("an agent account needs --agent-id")
     if role == UserRole.supervisor and not team:
         raise typer.BadParameter("a supervisor account needs --team")
-    if password is None:
+    try:
+        Session = session_factory(db)
+    except VoiceQAError as exc:
+        raise fail(exc) from None
+    with Session() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        if user is not None and not update:
+            typer.echo(f"error: user {name} already exists (use --update to change it)", err=True)
+            raise typer.Exit(2)
+        if user is None and update:
+            typer.echo(f"error: user {name} does not exist (leave out --update to create it)", err=True)
+            raise typer.Exit(2)
+    if password is None and user is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
+    if password is not None and len(password) < 8:
         raise typer.BadParameter("password must be at least 8 characters")
-    with session_factory(db)() as s:
+    with Session() as s:
         user = s.scalar(select(User).where(User.username == name)) or User(username=name)
-        user.password_hash, user.role, user.agent_id, user.team = hash_password(password), role.value, agent_id, team
+        if password is not None:
+            user.password_hash = hash_password(password)
+        user.role, user.agent_id, user.team = role.value, agent_id, team
         s.add(user)
+        ended = 0
+        if update:  # a changed account must log in again: its sessions end on the server
+            ended = s.execute(sql_update(SessionRow).where(SessionRow.username == name, SessionRow.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount
+            s.add(AuditLog(username="cli", action="user_updated", target=name,
+                           detail=f"role={role.value}" + (", password changed" if password is not None else "")))
+        else:
+            s.add(AuditLog(username="cli", action="user_added", target=name, detail=f"role={role.value}"))
         s.commit()
-    typer.echo(f"user {name} ({role.value}) saved")
+    typer.echo(f"user {name} ({role.value}) {'updated' if update else 'saved'}" + (f"; {ended} web session(s) ended" if ended else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -64,4 +90,10 @@ def register(app: typer.Typer) -> None:
 
         from ..web.app import create_app
 
-        uvicorn.run(create_app(db, https_only=https_only), host=host, port=port, log_level="info")
+        from ..errors import VoiceQAError
+
+        try:
+            web = create_app(db, https_only=https_only)
+        except VoiceQAError as exc:
+            raise fail(exc) from None
+        uvicorn.run(web, host=host, port=port, log_level="info")

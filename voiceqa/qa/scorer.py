@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from pypinyin import lazy_pinyin
 
@@ -146,6 +146,42 @@ def flags_for(item: Item, findings: list[Finding], duration: float) -> list[Flag
     return out
 
 
+@dataclass(frozen=True)
+class Totals:
+    points: list[float]  # per flag, in the order given (negative: deducted)
+    items: list[ItemResult]
+    total: float
+    passed: bool
+
+
+def totals(rubric: Rubric, flag_items: Sequence[str]) -> Totals:
+    """The one scoring rule, used by the scorer, rescoring and dispute decisions.
+
+    ``flag_items`` holds the rubric item id of every live (not voided) flag, in finding order.
+    Each flag of an item deducts the item's points until the item's ``max_deduction`` is used
+    up; a flag of a scored fatal item zeroes the call; a call passes at ``pass_mark``."""
+    by_item: dict[str, list[int]] = {}
+    for i, item_id in enumerate(flag_items):
+        by_item.setdefault(item_id, []).append(i)
+    points = [0.0] * len(flag_items)
+    items: list[ItemResult] = []
+    fatal, deducted_total = False, 0.0
+    for item in rubric.items:
+        mine = by_item.get(item.id, [])
+        weight = item.points if item.scored else 0.0
+        cap = item.max_deduction if item.expect == "absent" and item.max_deduction is not None else weight
+        used = 0.0
+        for i in mine:
+            pts = min(weight, max(0.0, cap - used))
+            used += pts
+            points[i] = -pts or 0.0
+        deducted_total += used
+        fatal = fatal or bool(mine and item.severity == "fatal" and item.scored)
+        items.append(ItemResult(item.id, item.name, item.category, item.severity, item.points, used, not mine, len(mine)))
+    total = 0.0 if fatal else max(0.0, rubric.total - deducted_total)
+    return Totals(points, items, total, not fatal and total >= rubric.pass_mark)
+
+
 def warning_level(rubric: Rubric, flags: list[Flag], total: float, risk: float) -> int:
     w = rubric.warning_levels
     if any(f.severity == "fatal" for f in flags) or risk >= w.level3_complaint_risk or any(f.category == "agent_care" for f in flags):
@@ -173,19 +209,12 @@ def score_transcript(
     ctx = ScoringContext(transcript, acoustics, [e.label for e in emotions])
 
     flags: list[Flag] = []
-    items: list[ItemResult] = []
-    fatal = False
-    deducted_total = 0.0
     for item in rubric.items:
-        item_flags = flags_for(item, evaluate(item, ctx), transcript.duration)
-        deducted = -sum(f.points for f in item_flags)
-        deducted_total += deducted
-        if item_flags and item.severity == "fatal" and item.scored:
-            fatal = True
-        flags.extend(item_flags)
-        items.append(ItemResult(item.id, item.name, item.category, item.severity, item.points, deducted, not item_flags, len(item_flags)))
-    total = 0.0 if fatal else max(0.0, rubric.total - deducted_total)
-    passed = not fatal and total >= rubric.pass_mark
+        flags.extend(flags_for(item, evaluate(item, ctx), transcript.duration))
+    result = totals(rubric, [f.item for f in flags])
+    for f, pts in zip(flags, result.points):
+        f.points = pts
+    items, total, passed = result.items, result.total, result.passed
 
     by_role = {"customer": [], "agent": []}
     for t, e in zip(transcript.turns, emotions):

@@ -1,12 +1,18 @@
-"""Engine, sessions and schema migrations (Alembic, run programmatically on first use)."""
+"""Engine, sessions and schema migrations (Alembic, run programmatically on first use).
+
+Every failure to open a database is a :class:`~voiceqa.errors.StorageError` whose message
+shows the URL with its password masked."""
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import StorageError
+from ..masking import one_line
 
 DEFAULT_URL = "sqlite:///voiceqa.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -20,8 +26,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (idempotent)."""
     from alembic import command
     from alembic.config import Config
 
@@ -29,15 +35,31 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (no connection yet); a malformed URL or unknown driver is a StorageError."""
+    try:
+        parsed = make_url(url)
+        engine = create_engine(parsed, future=True, pool_pre_ping=True)
+    except Exception as exc:  # ArgumentError, NoSuchModuleError, ImportError of a driver
+        raise StorageError(url, f"cannot use this database URL ({one_line(exc)})") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 @lru_cache(maxsize=8)
 def get_engine(url: str = DEFAULT_URL) -> Engine:
-    engine = create_engine(url, future=True, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        migrate(engine)
+    except Exception as exc:
+        engine.dispose()
+        raise StorageError(url, f"cannot open the database ({one_line(exc)})") from None
     return engine
 
 

@@ -1,4 +1,6 @@
-"""Tables: batches, agents, calls (one row per scored recording), turns, flags, errors."""
+"""Tables: batches, agents (+ team history), calls (one row per recording, kept for good),
+turns, flags, disputes (with a copy of the disputed flag), audit log, users, sessions,
+rubrics (the definition each stored score was computed with), errors."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +8,9 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..timeutil import utcnow
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+__all__ = ["utcnow"]
 
 
 class Base(DeclarativeBase):
@@ -34,6 +36,29 @@ class Agent(Base):
     agent_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
+    team_since: Mapped[dt.datetime | None] = mapped_column(DateTime)  # start of the call that set ``team``
+
+
+class AgentTeam(Base):
+    """History of an agent's teams: one row each time the metadata shows a new team."""
+
+    __tablename__ = "agent_teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(100), index=True)
+    team: Mapped[str] = mapped_column(String(200))
+    since: Mapped[dt.datetime | None] = mapped_column(DateTime)  # start of the first call seen in this team
+    call_id: Mapped[str] = mapped_column(String(300))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RubricRow(Base):
+    """A rubric definition, keyed by the sha256 of its JSON: what dispute decisions re-total with."""
+
+    __tablename__ = "rubrics"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Call(Base):
@@ -44,6 +69,7 @@ class Call(Base):
     source: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     rubric: Mapped[str] = mapped_column(String(200))
+    rubric_digest: Mapped[str | None] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(300))
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.agent_id"), index=True)
     customer_number: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -85,6 +111,7 @@ class FlagRow(Base):
     __tablename__ = "flags"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(100))  # the rubric item id
     rule: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(50), index=True)
     severity: Mapped[str] = mapped_column(String(10))
@@ -95,16 +122,12 @@ class FlagRow(Base):
     points: Mapped[float] = mapped_column(Float)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    @property
-    def item(self) -> str:
-        """The rubric item id: flag rules are ``item`` or ``item.matched-phrase``."""
-        return self.rule.split(".")[0]
-
 
 class ErrorRow(Base):
     __tablename__ = "errors"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    call_id: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -121,13 +144,35 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SessionRow(Base):
+    """A web login. The cookie carries the token; the row holds its sha256, so logout and a
+    password change end the session on the server even if the cookie was copied."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie token
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    client: Mapped[str] = mapped_column(String(100), default="")
+
+
 class Dispute(Base):
-    """An agent's objection (申诉) to a flag, and the supervisor's decision."""
+    """An agent's objection (申诉) to a flag, and the supervisor's decision. The disputed flag
+    is copied (item, time, evidence, points): when a rescore no longer raises it, ``flag_id``
+    becomes NULL and the dispute stays as history ("flag no longer raised")."""
 
     __tablename__ = "disputes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"), index=True)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id", ondelete="SET NULL"), index=True)
     call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(100), default="")
+    rule: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(50), default="")
+    flag_start: Mapped[float] = mapped_column(Float, default=0.0)
+    flag_end: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[float] = mapped_column(Float, default=0.0)
     filed_by: Mapped[str] = mapped_column(String(100))
     comment: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | accepted | rejected

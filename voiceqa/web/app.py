@@ -5,25 +5,28 @@ import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 from typing import Optional
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from ..qa.rubric import CATEGORIES
 from ..report.data import CATEGORY_NAMES
 from ..store.db import DEFAULT_URL, session_factory
-from ..store.models import Agent, AuditLog, Call, Dispute, FlagRow, User
-from ..store.repo import recompute_score
+from ..store.models import Agent, AuditLog, Call, Dispute, FlagRow, SessionRow, User
+from ..store.repo import decide_dispute, file_dispute
+from ..timeutil import utcnow
 from .access import can_decide, get_visible_call, visible_calls
-from .audio import stream_file
-from .security import BodyLimit, LoginLimiter, csrf_ok, csrf_token, secret_key, verify_password
+from .security import BodyLimit, LoginLimiter, csrf_ok, csrf_token, new_session_token, secret_key, session_digest, verify_password
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 ROLE_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未知"}
 STATUS_NAMES = {"open": "待处理", "accepted": "已采纳", "rejected": "已驳回"}
+SESSION_HOURS = 12
 
 
 class NotLoggedIn(Exception):
@@ -35,7 +38,7 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
     Session_ = session_factory(db_url)
     limiter = LoginLimiter()
     app.add_middleware(SessionMiddleware, secret_key=secret or secret_key(), session_cookie="voiceqa_session",
-                       same_site="strict", https_only=https_only, max_age=12 * 3600)
+                       same_site="strict", https_only=https_only, max_age=SESSION_HOURS * 3600)
     app.add_middleware(BodyLimit, limit=64 * 1024)
     TEMPLATES.env.globals.update(cat=lambda c: CATEGORY_NAMES.get(c, c), role_name=lambda r: ROLE_NAMES.get(r, r),
                                  status_name=lambda s: STATUS_NAMES.get(s, s))
@@ -45,8 +48,14 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
             yield s
 
     def current_user(request: Request, s: Session = Depends(db)) -> User:
-        name = request.session.get("user")
-        user = s.scalar(select(User).where(User.username == name)) if name else None
+        """The user of a live server-side session: the signed cookie alone is not enough
+        (logout and password changes revoke the session row)."""
+        token = request.session.get("sid")
+        row = s.get(SessionRow, session_digest(token)) if isinstance(token, str) else None
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+            request.session.clear()
+            raise NotLoggedIn()
+        user = s.scalar(select(User).where(User.username == row.username))
         if user is None:
             raise NotLoggedIn()
         return user
@@ -88,14 +97,23 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
             s.commit()
             return render(request, "login.html", status=401, error="用户名或密码错误。")
         request.session.clear()  # new session on login: no fixation, fresh CSRF token
-        request.session["user"] = user.username
+        token, digest = new_session_token()
+        now = utcnow()
+        s.add(SessionRow(id=digest, username=user.username, created_at=now, expires_at=now + dt.timedelta(hours=SESSION_HOURS),
+                         client=ip[:100]))
+        request.session["sid"] = token
         audit(s, user.username, "login", ip)
         s.commit()
         return RedirectResponse("/calls", status_code=303)
 
     @app.post("/logout")
-    def logout(request: Request, csrf_token: Optional[str] = Form(None)):
+    def logout(request: Request, csrf_token: Optional[str] = Form(None), s: Session = Depends(db)):
         check_csrf(request, csrf_token)
+        token = request.session.get("sid")
+        if isinstance(token, str):
+            s.execute(update(SessionRow).where(SessionRow.id == session_digest(token), SessionRow.revoked_at.is_(None))
+                      .values(revoked_at=utcnow()))
+            s.commit()
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -124,22 +142,9 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
         open_disputes = {pk for (pk,) in s.execute(select(Dispute.call_pk).where(Dispute.status == "open"))}
         return render(request, "calls.html", me=me, calls=rows, open_disputes=open_disputes,
                       filters={"date": date or "", "level": level or "", "category": category or "", "disputed": disputed or ""},
-                      categories=sorted(CATEGORY_NAMES))
+                      categories=sorted(CATEGORIES))
 
-    @app.get("/calls/{call_id}", response_class=HTMLResponse)
-    def call_page(request: Request, call_id: str, me: User = Depends(current_user), s: Session = Depends(db)):
-        call = get_visible_call(s, me, call_id)
-        if call is None:
-            raise HTTPException(status_code=404)
-        disputes = s.scalars(select(Dispute).where(Dispute.call_pk == call.id).order_by(Dispute.filed_at)).all()
-        by_flag = defaultdict(list)
-        for d in disputes:
-            by_flag[d.flag_id].append(d)
-        return render(request, "call.html", me=me, call=call, disputes=disputes, by_flag=by_flag,
-                      items=call.result.get("score", {}).get("items", []), can_decide=can_decide(me),
-                      is_own=me.role == "agent" and me.agent_id == call.agent_id)
-
-    @app.get("/calls/{call_id}/audio")
+    @app.get("/calls/{call_id:path}/audio")
     def call_audio(request: Request, call_id: str, me: User = Depends(current_user), s: Session = Depends(db)) -> Response:
         call = get_visible_call(s, me, call_id)
         if call is None:
@@ -147,9 +152,10 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
         path = Path(call.source)
         if not path.is_file():
             raise HTTPException(status_code=404)
-        return stream_file(path, request)
+        media = "audio/wav" if path.suffix.lower() == ".wav" else None
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
 
-    @app.post("/calls/{call_id}/flags/{flag_id}/dispute")
+    @app.post("/calls/{call_id:path}/flags/{flag_id}/dispute")
     def dispute(request: Request, call_id: str, flag_id: int, comment: str = Form(...), csrf_token: Optional[str] = Form(None),
                 me: User = Depends(current_user), s: Session = Depends(db)):
         check_csrf(request, csrf_token)
@@ -160,10 +166,24 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
         if not comment.strip():
             raise HTTPException(status_code=400, detail="申诉理由不能为空")
         if s.scalar(select(Dispute).where(Dispute.flag_id == flag.id, Dispute.status == "open")) is None:
-            s.add(Dispute(flag_id=flag.id, call_pk=call.id, filed_by=me.username, comment=comment.strip()[:2000]))
+            file_dispute(s, call, flag, me.username, comment.strip()[:2000])
             audit(s, me.username, "dispute", f"{call.call_id}#{flag.id}", comment.strip()[:200])
             s.commit()
-        return RedirectResponse(f"/calls/{call.call_id}#flag-{flag.id}", status_code=303)
+        return RedirectResponse(f"/calls/{quote(call.call_id)}#flag-{flag.id}", status_code=303)
+
+    @app.get("/calls/{call_id:path}", response_class=HTMLResponse)
+    def call_page(request: Request, call_id: str, me: User = Depends(current_user), s: Session = Depends(db)):
+        call = get_visible_call(s, me, call_id)
+        if call is None:
+            raise HTTPException(status_code=404)
+        disputes = s.scalars(select(Dispute).where(Dispute.call_pk == call.id).order_by(Dispute.filed_at, Dispute.id)).all()
+        by_flag = defaultdict(list)
+        for d in disputes:
+            by_flag[d.flag_id].append(d)
+        history = [d for d in disputes if d.flag_id is None]  # their flag is no longer raised
+        return render(request, "call.html", me=me, call=call, disputes=disputes, by_flag=by_flag, history=history,
+                      items=call.result.get("score", {}).get("items", []), can_decide=can_decide(me),
+                      is_own=me.role == "agent" and me.agent_id == call.agent_id)
 
     @app.post("/disputes/{dispute_id}/decide")
     def decide(request: Request, dispute_id: int, decision: str = Form(...), reason: str = Form(""),
@@ -177,25 +197,21 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
             raise HTTPException(status_code=400, detail="该申诉已处理或决定无效")
         if decision == "reject" and not reason.strip():
             raise HTTPException(status_code=400, detail="驳回需要填写理由")
-        d.status = "accepted" if decision == "accept" else "rejected"
-        d.decided_by, d.reason, d.decided_at = me.username, reason.strip()[:2000], dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        before = call.score
+        decide_dispute(s, d, call, decision == "accept", me.username, reason.strip()[:2000])
         if decision == "accept":
-            flag = s.get(FlagRow, d.flag_id)
-            flag.voided = True
-            before = call.score
-            recompute_score(call)
-            audit(s, me.username, "dispute_accepted", f"{call.call_id}#{flag.id}", f"score {before:g} -> {call.score:g}")
+            audit(s, me.username, "dispute_accepted", f"{call.call_id}#{d.flag_id}", f"score {before:g} -> {call.score:g}")
         else:
             audit(s, me.username, "dispute_rejected", f"{call.call_id}#{d.flag_id}", reason.strip()[:200])
         s.commit()
-        return RedirectResponse(f"/calls/{call.call_id}", status_code=303)
+        return RedirectResponse(f"/calls/{quote(call.call_id)}", status_code=303)
 
     @app.get("/team", response_class=HTMLResponse)
     def team(request: Request, me: User = Depends(current_user), s: Session = Depends(db)):
         if not can_decide(me):
             raise HTTPException(status_code=404)
         sub = visible_calls(me).subquery()
-        stats = s.execute(select(sub.c.agent_id, func.count(), func.avg(sub.c.score), func.sum(sub.c.warning_level == 3))
+        stats = s.execute(select(sub.c.agent_id, func.count(), func.avg(sub.c.score), func.sum(case((sub.c.warning_level == 3, 1), else_=0)))
                           .group_by(sub.c.agent_id).order_by(sub.c.agent_id)).all()
         names = {a.agent_id: a.name for a in s.scalars(select(Agent))}
         open_d = s.execute(select(Dispute, Call).join(Call, Call.id == Dispute.call_pk).where(

@@ -1,11 +1,12 @@
 """Passwords (argon2), CSRF tokens, login rate limiting, request body limits."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -37,36 +38,69 @@ def csrf_ok(session: dict, submitted: str | None) -> bool:
 
 
 def secret_key() -> str:
-    """VOICEQA_SECRET, else a random key kept in ~/.config/voiceqa/secret (mode 600)."""
+    """VOICEQA_SECRET, else a random key kept in ~/.config/voiceqa/secret, created private
+    (mode 600 from the first byte: opened with O_CREAT|O_EXCL and that mode, then written)."""
     if os.environ.get("VOICEQA_SECRET"):
         return os.environ["VOICEQA_SECRET"]
     path = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "voiceqa" / "secret"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
-class LoginLimiter:
-    """At most ``attempts`` failed logins per user name and per client address in ``window`` s."""
+def new_session_token() -> tuple[str, str]:
+    """(token for the cookie, its sha256 for the sessions table)."""
+    token = secrets.token_urlsafe(32)
+    return token, session_digest(token)
 
-    def __init__(self, attempts: int = 5, window: float = 300.0):
-        self.attempts, self.window = attempts, window
-        self.failures: dict[str, deque] = defaultdict(deque)
+
+def session_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginLimiter:
+    """At most ``attempts`` failed logins per user name and per client address in ``window`` s.
+    Memory is bounded: at most ``max_keys`` names/addresses are tracked (expired ones are
+    dropped first, then the least recently failed)."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0, max_keys: int = 10_000):
+        self.attempts, self.window, self.max_keys = attempts, window, max_keys
+        self.failures: OrderedDict[str, deque] = OrderedDict()
 
     def _recent(self, key: str) -> deque:
-        q = self.failures[key]
-        while q and time.monotonic() - q[0] > self.window:
+        q = self.failures.get(key)
+        if q is None:
+            return deque()
+        now = time.monotonic()
+        while q and now - q[0] > self.window:
             q.popleft()
+        if not q:
+            del self.failures[key]
         return q
 
     def blocked(self, *keys: str) -> bool:
         return any(len(self._recent(k)) >= self.attempts for k in keys)
 
     def failed(self, *keys: str) -> None:
+        now = time.monotonic()
         for k in keys:
-            self._recent(k).append(time.monotonic())
+            q = self._recent(k)
+            q.append(now)
+            while len(q) > self.attempts:  # older failures add nothing to the decision
+                q.popleft()
+            self.failures[k] = q
+            self.failures.move_to_end(k)
+        if len(self.failures) > self.max_keys:
+            for k in [k for k, q in self.failures.items() if not q or now - q[-1] > self.window]:
+                del self.failures[k]
+            while len(self.failures) > self.max_keys:
+                self.failures.popitem(last=False)
 
 
 class BodyLimit:
