@@ -54,21 +54,54 @@ def dev_transcripts(dev_calls, transcriber):
     return out
 
 
+class PostgresServer:
+    """A throw-away PostgreSQL server for the test session (see ``postgres_server``)."""
+
+    def __init__(self, bindir: Path, data: Path, sock: Path, port: int, log: Path, as_postgres: list[str]):
+        self.bindir, self.data, self.sock, self.port, self.log, self.as_postgres = bindir, data, sock, port, log, as_postgres
+
+    def url(self, db: str = "voiceqa") -> str:
+        return f"postgresql+psycopg://postgres@/{db}?host={self.sock}&port={self.port}"
+
+    def psql(self, sql: str) -> None:
+        import subprocess
+
+        subprocess.run(["psql", "-h", str(self.sock), "-p", str(self.port), "-U", "postgres", "-c", sql], check=True, capture_output=True)
+
+    def create_database(self) -> str:
+        """A fresh, empty database; returns its URL."""
+        import uuid
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        self.psql(f"create database {name}")
+        return self.url(name)
+
+    def pg_ctl(self, *args: str) -> None:
+        import subprocess
+
+        subprocess.run([*self.as_postgres, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args], check=True, capture_output=True)
+
+    def start(self) -> None:
+        self.pg_ctl("-l", str(self.log), "-w", "-o", f"-p {self.port} -k {self.sock} -c listen_addresses='' -c fsync=off", "start")
+
+    def stop(self) -> None:
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_server():
     """A real PostgreSQL server (Debian's postgresql package), started for this test session
     in a temporary folder on a Unix socket, as the postgres user (initdb refuses root)."""
     import glob
     import shutil
     import socket
     import subprocess
+    import tempfile
 
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not bins:
         pytest.fail("PostgreSQL server binaries missing: scripts/test.sh installs Debian's postgresql")
     bindir = Path(bins[-1]).parent
-    import tempfile
-
     root = Path(tempfile.mkdtemp(prefix="voiceqa-pg-"))  # not under pytest's 0700 folders: postgres must reach it
     data, sock = root / "data", root / "sock"
     sock.mkdir()
@@ -82,12 +115,24 @@ def postgres_url():
         port = s.getsockname()[1]
     subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
                    check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                    f"-p {port} -k {sock} -c listen_addresses='' -c fsync=off", "start"], check=True, capture_output=True)
+    server = PostgresServer(bindir, data, sock, port, root / "log", as_postgres)
+    server.start()
     try:
-        subprocess.run(["psql", "-h", str(sock), "-p", str(port), "-U", "postgres", "-c", "create database voiceqa"],
-                       check=True, capture_output=True)
-        yield f"postgresql+psycopg://postgres@/voiceqa?host={sock}&port={port}"
+        server.psql("create database voiceqa")
+        yield server
     finally:
         subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server):
+    return postgres_server.url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh empty database of each kind: storage and web tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'qa.db'}"
+    return request.getfixturevalue("postgres_server").create_database()

@@ -48,10 +48,18 @@ class Metadata:
                 reader = csv.DictReader(f)
                 if not reader.fieldnames or not ({"call_id", "file"} & set(reader.fieldnames)):
                     raise InputError(path, "metadata CSV needs a call_id or file column")
+                stems: dict[str, dict[str, str] | None] = {}
                 for row in reader:
-                    for key in (row.get("call_id"), row.get("file"), Path(row.get("file") or "").stem):
+                    file = (row.get("file") or "").strip().replace("\\", "/")
+                    for key in (row.get("call_id"), file):
                         if key:
                             self.rows[key] = row
+                    if file and "/" not in file:  # a bare name also matches by stem, unless two rows share it
+                        stem = Path(file).stem
+                        stems[stem] = None if stem in stems and stems[stem] is not row else row
+                for stem, row in stems.items():
+                    if row is not None:
+                        self.rows.setdefault(stem, row)
         except FileNotFoundError:
             raise InputError(path, "metadata file not found") from None
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -60,7 +68,7 @@ class Metadata:
     def for_file(self, path: Path, key: str | None = None) -> CallMeta:
         """Metadata for ``path``; ``key`` is its path relative to the batch root (default: its name)."""
         key = key or path.name
-        row = self.rows.get(key) or self.rows.get(path.name) or self.rows.get(path.stem) or {}
+        row = self.rows.get(key) or ({} if "/" in key else self.rows.get(path.name) or self.rows.get(path.stem)) or {}
         if not row and self.pattern:
             m = self.pattern.search(path.name)
             row = {k: v for k, v in (m.groupdict() if m else {}).items() if v}

@@ -20,7 +20,7 @@ from ..masking import one_line
 from ..qa.rubric import load_rubric
 from ..store.db import session_factory
 from ..store.models import Batch
-from ..store.repo import find_call, rubric_digest, save_call, save_error
+from ..store.repo import find_call, rename_call, rubric_digest, save_call, save_error
 from ..timeutil import utcnow
 from .inputs import InputFile, content_hash
 from .metadata import CallMeta, Metadata
@@ -103,6 +103,11 @@ def run_batch(
                 continue
             claimed[meta.call_id] = (source, digest)
             stored = find_call(session, meta.call_id, source)
+            if stored and stored.call_id != meta.call_id:  # the same file, stored under its old identity
+                if find_call(session, meta.call_id) is None:
+                    rename_call(session, stored.id, meta.call_id)
+                    session.commit()
+                    stored = find_call(session, meta.call_id)
             if stored and stored.source != source and stored.content_hash != digest:
                 _collision(session, summary, batch.id, meta.call_id, source, stored.source)
             elif (stored and stored.content_hash == digest and stored.model == model

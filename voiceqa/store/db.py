@@ -33,9 +33,17 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:  # SQLite migrations rebuild tables: dropping the old copy must not cascade to its children
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        conn.commit()
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def make_engine(url: str) -> Engine:

@@ -106,13 +106,21 @@ class StoredCall:
 
 
 def find_call(session: Session, call_id: str, source: str | None = None) -> StoredCall | None:
-    """The stored call with this identity. A call stored before identities were path keys
-    (call_id = file stem) is found by its stem and source path."""
+    """The stored call with this identity; else the call stored from the same file under
+    another id (stored before identities were path keys, or before the metadata named it):
+    the caller renames it with :func:`rename_call`."""
     cols = (Call.id, Call.call_id, Call.source, Call.content_hash, Call.rubric_digest, Call.rubric, Call.model)
     row = session.execute(select(*cols).where(Call.call_id == call_id)).first()
     if row is None and source is not None:
-        row = session.execute(select(*cols).where(Call.call_id == Path(source).stem, Call.source == source)).first()
+        row = session.execute(select(*cols).where(Call.source == source).order_by(Call.id)).first()
     return StoredCall(*row) if row else None
+
+
+def rename_call(session: Session, pk: int, call_id: str) -> None:
+    """Give a stored call its (new) identity; its disputes and history stay with it. Caller commits."""
+    old = session.get(Call, pk)
+    session.add(AuditLog(username=SYSTEM_USER, action="call_renamed", target=call_id, detail=f"was {old.call_id}"))
+    old.call_id = call_id
 
 
 def _flag_rows(card: dict[str, Any]) -> list[FlagRow]:

@@ -1,0 +1,307 @@
+"""Storage as a system of record, on SQLite and PostgreSQL: disputes, verdicts, comments and the
+audit log survive rescoring and re-batching; call identity; one scoring rule; migrations;
+bad options and secrets. Calls come from synthetic transcripts (``batch --transcripts``)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from typer.testing import CliRunner
+
+from voiceqa.cli import app
+from voiceqa.qa.rubric import load_rubric, parse_rubric
+from voiceqa.qa.scorer import totals
+from voiceqa.store.db import get_engine, migrate, session_factory
+from voiceqa.store.models import Agent, AgentTeam, AuditLog, Call, Dispute, FlagRow
+from voiceqa.store.repo import decide_dispute, file_dispute
+
+from .conftest import REPO
+from .synthetic import transcript, write_day
+
+cli = CliRunner()
+DEFAULT_YAML = (REPO / "voiceqa" / "rubrics" / "default.yaml").read_text(encoding="utf-8")
+
+
+def rubric_file(tmp_path, name: str, version: int, edit=lambda t: t):
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(edit(DEFAULT_YAML.replace("version: 1", f"version: {version}")), encoding="utf-8")
+    return p
+
+
+def batch(args, db) -> str:
+    r = cli.invoke(app, ["batch", *map(str, args), "--transcripts", "--db", db])
+    assert r.exit_code in (0, 1), r.output
+    return r.stdout
+
+
+def call(s, call_id) -> Call:
+    return s.scalar(select(Call).where(Call.call_id == call_id))
+
+
+def flag_of(c: Call, item: str) -> FlagRow:
+    return next(f for f in sorted(c.flags, key=lambda f: f.start) if f.item == item and not f.voided)
+
+
+def snapshot(db):
+    """Every dispute with its verdict and comment, and the audit log (as lists of tuples)."""
+    with session_factory(db)() as s:
+        disputes = [(d.id, d.call_pk, d.item, d.comment, d.status, d.decided_by, d.reason) for d in s.scalars(select(Dispute).order_by(Dispute.id))]
+        audit = [(a.id, a.username, a.action, a.target) for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
+    return disputes, audit
+
+
+@pytest.fixture()
+def disputed(tmp_path, db_url):
+    """Four scored calls; on call_0000 (three forbidden phrases, 10 points each, capped at 20)
+    an accepted dispute of the first, on call_0001 (no greeting) an open one, on call_0003 a
+    rejected one."""
+    day = tmp_path / "day"
+    day.mkdir()
+    for i, bad, greet in ((0, 3, True), (1, 0, False), (2, 0, True), (3, 2, True)):
+        (day / f"call_{i:04d}.json").write_text(json.dumps(transcript(i, bad=bad, greeting=greet), ensure_ascii=False), encoding="utf-8")
+    assert "4 scored" in batch([day], db_url)
+    with session_factory(db_url)() as s:
+        c0, c1, c3 = call(s, "call_0000.json"), call(s, "call_0001.json"), call(s, "call_0003.json")
+        pts = [f.points for f in sorted(c0.flags, key=lambda f: f.start) if f.item == "forbidden"]
+        assert len(pts) >= 3 and pts[:2] == [-10, -10] and set(pts[2:]) == {0}  # capped at 20
+        d0 = file_dispute(s, c0, flag_of(c0, "forbidden"), "a01", "客户理解有误")
+        d1 = file_dispute(s, c1, flag_of(c1, "greeting"), "a01", "开场白说了，系统没识别")
+        d3 = file_dispute(s, c3, flag_of(c3, "forbidden"), "a02", "不认可")
+        s.add(AuditLog(username="a01", action="dispute", target="call_0000.json", detail=""))
+        s.flush()
+        decide_dispute(s, d0, c0, True, "sup1", "同意")
+        decide_dispute(s, d3, c3, False, "sup1", "录音清楚")
+        s.commit()
+        assert c0.score == 75.0  # three flags, cap 20: voiding one still leaves 20 deducted (+5 badge)
+    return day, db_url
+
+
+def test_disputes_survive_rescore_and_rebatch(disputed, tmp_path):
+    day, db = disputed
+    before = snapshot(db)
+    with session_factory(db)() as s:
+        score0 = call(s, "call_0000.json").score
+    # rescore with a changed rubric (new version, forbidden phrases 15 points each, cap 40)
+    v2 = rubric_file(tmp_path, "v2", 2, lambda t: t.replace("    points: 10\n    max_deduction: 20", "    points: 15\n    max_deduction: 40"))
+    r = cli.invoke(app, ["rescore", "--rubric", str(v2), "--db", db])
+    assert r.exit_code == 0 and "rescored 4 calls" in r.stdout, r.output
+    # re-batch with another rubric version: the same call rows are rescored, not replaced
+    v3 = rubric_file(tmp_path, "v3", 3)
+    assert "4 scored" in batch([day, "--rubric", v3], db)
+    assert "0 scored, 4 already scored" in batch([day, "--rubric", v3], db)
+    after = snapshot(db)
+    assert after[0] == before[0]  # every dispute, verdict and comment kept
+    assert after[1][: len(before[1])] == before[1]  # audit rows only ever added
+    with session_factory(db)() as s:
+        assert s.scalar(select(func.count()).select_from(Call)) == 4
+        c0 = call(s, "call_0000.json")
+        d0 = s.scalar(select(Dispute).where(Dispute.call_pk == c0.id))
+        carried = s.get(FlagRow, d0.flag_id)
+        assert carried.call_pk == c0.id and carried.item == "forbidden" and carried.voided  # accepted: still voided
+        assert c0.rubric == "default@3" and c0.score == score0
+        # the score is the scorer's own rule over the live flags
+        live = [f.item for f in sorted(c0.flags, key=lambda f: f.start) if not f.voided and f.category != "repeat_call"]
+        expect = totals(load_rubric(v3), live)
+        assert c0.score == round(expect.total, 2) and c0.passed == expect.passed
+        c1 = call(s, "call_0001.json")
+        d1 = s.scalar(select(Dispute).where(Dispute.call_pk == c1.id))
+        assert d1.status == "open" and s.get(FlagRow, d1.flag_id).item == "greeting" and s.get(FlagRow, d1.flag_id).call_pk == c1.id
+
+
+def test_dispute_kept_as_history_when_flag_is_no_longer_raised(disputed, tmp_path):
+    _, db = disputed
+    before = snapshot(db)
+    lenient = rubric_file(tmp_path, "lenient", 4, lambda t: t.replace(
+        "    window: {first: 15}\n    rule: {type: keyword, phrases: [您好, 你好]", "    rule: {type: keyword, phrases: [您好, 你好, 还有什么可以帮您]"))
+    assert cli.invoke(app, ["rescore", "--rubric", str(lenient), "--db", db]).exit_code == 0
+    after = snapshot(db)
+    assert after[0] == before[0]
+    with session_factory(db)() as s:
+        c1 = call(s, "call_0001.json")
+        d1 = s.scalar(select(Dispute).where(Dispute.call_pk == c1.id))
+        assert d1.flag_id is None and d1.item == "greeting" and d1.comment == "开场白说了，系统没识别"
+        assert not any(f.item == "greeting" for f in c1.flags)
+        assert s.scalar(select(AuditLog).where(AuditLog.action == "flag_no_longer_raised")) is not None
+    # and the history shows on the call page data: back to the old rubric, the flag returns and the dispute follows it
+    assert cli.invoke(app, ["rescore", "--rubric", str(rubric_file(tmp_path, "back", 5)), "--db", db]).exit_code == 0
+    with session_factory(db)() as s:
+        d1 = s.scalar(select(Dispute).where(Dispute.comment == "开场白说了，系统没识别"))
+        assert d1.flag_id is None  # history stays history: a later flag is a new finding
+
+
+def test_accepted_dispute_score_equals_a_rescore(disputed, tmp_path):
+    _, db = disputed
+    with session_factory(db)() as s:
+        c3 = call(s, "call_0003.json")
+        n = sum(f.item == "forbidden" for f in c3.flags)
+        d = file_dispute(s, c3, flag_of(c3, "forbidden"), "a02", "第二次申诉")
+        s.flush()
+        decide_dispute(s, d, c3, True, "qa", "")
+        s.commit()
+        decided = (c3.score, c3.passed, c3.warning_level, c3.result["score"]["items"])
+        assert c3.score == 100 - 5 - min(20, 10 * (n - 1))  # the cap holds after voiding one (5: badge)
+    assert cli.invoke(app, ["rescore", "--rubric", str(rubric_file(tmp_path, "same", 1)), "--db", db]).exit_code == 0
+    with session_factory(db)() as s:
+        c3 = call(s, "call_0003.json")
+        assert (c3.score, c3.passed, c3.warning_level, c3.result["score"]["items"]) == decided
+
+
+def test_repeat_call_flags_keep_their_disputes(tmp_path, db_url):
+    day = tmp_path / "day"
+    write_day(day, 3)
+    meta = tmp_path / "m.csv"
+    meta.write_text("file,agent_id,team,customer_number,started_at\n"
+                    "call_0000.json,A01,一组,13800000001,2026-11-20 09:00:00\n"
+                    "call_0001.json,A01,一组,13800000001,2026-11-21 09:00:00\n"
+                    "call_0002.json,A02,二组,13900000009,2026-11-21 10:00:00\n", encoding="utf-8")
+    assert "2 repeat calls" in batch([day, "--metadata", meta], db_url)
+    with session_factory(db_url)() as s:
+        c = call(s, "call_0001.json")
+        rf = next(f for f in c.flags if f.category == "repeat_call")
+        d = file_dispute(s, c, rf, "a01", "不是同一个客户")
+        s.commit()
+        did, fid = d.id, rf.id
+    v2 = rubric_file(tmp_path, "v2", 2)
+    batch([day, "--metadata", meta, "--rubric", v2], db_url)
+    assert cli.invoke(app, ["rescore", "--rubric", str(v2), "--db", db_url]).exit_code == 0
+    with session_factory(db_url)() as s:
+        assert s.get(Dispute, did).flag_id == fid and s.get(FlagRow, fid).category == "repeat_call"
+    # the other call moves out of the window: the flag goes, the dispute stays as history
+    meta.write_text(meta.read_text(encoding="utf-8").replace("2026-11-20 09:00:00", "2026-10-01 09:00:00"), encoding="utf-8")
+    (day / "call_0000.json").write_text((day / "call_0000.json").read_text(encoding="utf-8") + " ", encoding="utf-8")
+    batch([day, "--metadata", meta, "--rubric", v2], db_url)
+    with session_factory(db_url)() as s:
+        d = s.get(Dispute, did)
+        assert d.flag_id is None and d.comment == "不是同一个客户" and d.category == "repeat_call"
+        assert not call(s, "call_0001.json").repeat_call
+
+
+def test_call_identity_paths_collisions_and_reruns(tmp_path, db_url):
+    root = tmp_path / "calls"
+    for sub, i in (("day1", 1), ("day2", 2)):
+        (root / sub).mkdir(parents=True)
+        (root / sub / "rec.json").write_text(json.dumps(transcript(i), ensure_ascii=False), encoding="utf-8")
+    (root / "day1" / "rec.JSON").write_text(json.dumps(transcript(3), ensure_ascii=False), encoding="utf-8")
+    out = batch([root], db_url)
+    assert "3 scored" in out, out
+    again = batch([root], db_url)
+    assert "0 scored, 3 already scored" in again
+    with session_factory(db_url)() as s:
+        assert sorted(s.scalars(select(Call.call_id))) == ["day1/rec.JSON", "day1/rec.json", "day2/rec.json"]
+    # each folder given on its own: both files are "rec.json" relative to their folder -> the
+    # second is a collision with the first stored one (a different recording): reported, not merged
+    out = batch([root / "day1" / "rec.json", root / "day2" / "rec.json"], db_url)
+    assert "failed: " in out and "already belongs to" in out and "give one of them its own call_id" in out
+    # a metadata call_id wins over the path; the same id for two different files is a collision
+    meta = tmp_path / "m.csv"
+    meta.write_text("file,call_id\nday1/rec.json,C-1\nday2/rec.json,C-1\n", encoding="utf-8")
+    out = batch([root, "--metadata", meta], db_url)
+    assert "0 scored, 2 already scored, 1 failed" in out and out.count("already belongs to") == 1 and "'C-1'" in out, out
+    with session_factory(db_url)() as s:  # the stored call took its metadata id (kept its row, not scored again)
+        assert sorted(s.scalars(select(Call.call_id))) == ["C-1", "day1/rec.JSON", "day2/rec.json"]
+        assert s.scalar(select(Call.source).where(Call.call_id == "C-1")).endswith("day1/rec.json")
+
+
+def test_agent_team_follows_latest_metadata_with_history(tmp_path, db_url):
+    day = tmp_path / "day"
+    write_day(day, 3)
+    meta = tmp_path / "m.csv"
+    meta.write_text("file,agent_id,agent_name,team,started_at\n"
+                    "call_0000.json,A01,张三,一组,2026-11-20 09:00:00\n"
+                    "call_0001.json,A01,张三,二组,2026-11-22 09:00:00\n"
+                    "call_0002.json,A01,张三,一组,2026-11-21 09:00:00\n", encoding="utf-8")
+    batch([day, "--metadata", meta], db_url)
+    with session_factory(db_url)() as s:
+        assert s.get(Agent, "A01").team == "二组"  # the latest call's team, whatever the file order
+        history = sorted((h.team, str(h.since)) for h in s.scalars(select(AgentTeam).where(AgentTeam.agent_id == "A01")))
+        assert ("一组", "2026-11-20 09:00:00") in history and ("二组", "2026-11-22 09:00:00") in history
+
+
+def test_upgrade_from_previous_head_keeps_disputes(tmp_path, db_url):
+    """A database created at revision 0002 (before this change) with a disputed flag: the
+    upgrade copies the flag into the dispute, and a rescore then keeps it."""
+    engine = create_engine(db_url)
+    migrate(engine, "0002")
+    card = transcript(7, bad=1)
+    with engine.begin() as conn:
+        conn.execute(text("insert into calls (call_id, source, content_hash, rubric, model, duration, channels, separation, score, passed,"
+                          " warning_level, complaint_risk, emotion_customer, emotion_agent, repeat_call, transcript, result, scored_at)"
+                          " values ('old', '/x/old.wav', 'h', 'default@1', 'm', 30, 2, 'stereo', 85, true, 2, 0, 'neutral', 'neutral',"
+                          " false, :tr, :res, '2026-11-01 10:00:00')"),
+                     {"tr": json.dumps(card), "res": json.dumps({"score": {"total": 85, "max": 100, "pass_mark": 80, "items": []},
+                                                                 "emotion": {"complaint_risk": 0}, "warning_level": 2})})
+        pk = conn.execute(text("select id from calls")).scalar()
+        bad_turn = next(t for t in card["turns"] if "不清楚" in t["text"] or "没办法" in t["text"])
+        conn.execute(text("insert into flags (call_pk, rule, category, severity, role, start, \"end\", evidence, points, voided)"
+                          " values (:pk, 'forbidden.buqingchu', 'forbidden_phrase', 'major', 'agent', :s, :e, 'x', -10, true)"),
+                     {"pk": pk, "s": bad_turn["start"], "e": bad_turn["end"]})
+        fid = conn.execute(text("select id from flags")).scalar()
+        conn.execute(text("insert into disputes (flag_id, call_pk, filed_by, comment, status, decided_by, reason, filed_at)"
+                          " values (:f, :pk, 'a01', '旧申诉', 'accepted', 'sup1', 'ok', '2026-11-02 10:00:00')"), {"f": fid, "pk": pk})
+        conn.execute(text("insert into audit_log (at, username, action, target, detail) values ('2026-11-02 10:00:00', 'sup1', 'dispute_accepted', 'old', '')"))
+    engine.dispose()
+    get_engine(db_url)  # upgrades to head
+    with session_factory(db_url)() as s:
+        d = s.scalar(select(Dispute))
+        assert (d.item, d.rule, d.category, d.flag_id) == ("forbidden", "forbidden.buqingchu", "forbidden_phrase", fid)
+        assert s.get(FlagRow, fid).item == "forbidden"
+    assert cli.invoke(app, ["rescore", "--rubric", str(rubric_file(tmp_path, "v2", 2)), "--db", db_url]).exit_code == 0
+    with session_factory(db_url)() as s:
+        d = s.scalar(select(Dispute))
+        new = s.get(FlagRow, d.flag_id)
+        assert d.comment == "旧申诉" and d.status == "accepted" and new.item == "forbidden" and new.voided
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "dispute_accepted")) == 1
+
+
+def test_a_value_too_long_fails_only_that_call(tmp_path, db_url):
+    day = tmp_path / "day"
+    write_day(day, 4)
+    meta = tmp_path / "m.csv"
+    meta.write_text("file,agent_id,agent_name\ncall_0001.json,A01," + "名" * 300 + "\n", encoding="utf-8")
+    r = cli.invoke(app, ["batch", str(day), "--transcripts", "--metadata", str(meta), "--db", db_url])
+    with session_factory(db_url)() as s:
+        stored = sorted(s.scalars(select(Call.call_id)))
+    if db_url.startswith("postgresql"):  # PostgreSQL enforces VARCHAR(200); SQLite stores it
+        assert r.exit_code == 1 and "3 scored" in r.stdout and "1 failed" in r.stdout, r.output
+        line = next(x for x in r.stdout.splitlines() if x.startswith("failed:"))
+        assert "call_0001.json" in line and "database error" in line and "too long" in line
+        assert stored == ["call_0000.json", "call_0002.json", "call_0003.json"]
+    else:
+        assert r.exit_code == 0 and len(stored) == 4
+
+
+def test_bad_options_fail_before_work_with_one_line(tmp_path):
+    day = tmp_path / "day"
+    write_day(day, 2)
+    db_file = tmp_path / "qa.db"
+    r = cli.invoke(app, ["batch", str(day), "--transcripts", "--name-pattern", "(?P<agent_id", "--db", f"sqlite:///{db_file}"])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "--name-pattern" in r.stderr and "Traceback" not in r.output
+    assert not db_file.exists()  # nothing started
+    for url in ("nosuchdb://user:secret@host/x", "postgresql+psycopg://qa:secret@127.0.0.1:1/qa", "sqlite:////nonexistent-dir/x/qa.db"):
+        for cmd in (["calls", "--db", url], ["batch", str(day), "--transcripts", "--db", url], ["rescore", "--rubric",
+                    str(REPO / "voiceqa" / "rubrics" / "default.yaml"), "--db", url], ["users", "add", "u1", "--role", "qa", "--password",
+                    "long-enough", "--db", url], ["report", "--out", str(tmp_path / "r.html"), "--db", url]):
+            r = cli.invoke(app, cmd)
+            assert r.exit_code == 4, (cmd, r.output)
+            assert "secret" not in r.output and "Traceback" not in r.output and r.stderr.count("\n") == 1, (cmd, r.output)
+            assert r.stderr.startswith("error: ") and url.split("://")[0] in r.stderr
+
+
+def test_users_add_refuses_existing_name_unless_update(tmp_path, db_url):
+    add = ["users", "add", "qa1", "--role", "qa", "--db", db_url]
+    assert cli.invoke(app, [*add, "--password", "first-pass"]).exit_code == 0
+    r = cli.invoke(app, ["users", "add", "qa1", "--role", "agent", "--agent-id", "A9", "--password", "other-pass", "--db", db_url])
+    assert r.exit_code == 2 and "already exists" in r.stderr and "--update" in r.stderr
+    r = cli.invoke(app, ["users", "add", "nobody", "--role", "qa", "--update", "--password", "other-pass", "--db", db_url])
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+    r = cli.invoke(app, [*add, "--update"])  # role change without a new password keeps the old one
+    assert r.exit_code == 0 and "updated" in r.stdout
+    from voiceqa.store.models import User
+    from voiceqa.web.security import verify_password
+
+    with session_factory(db_url)() as s:
+        u = s.scalar(select(User).where(User.username == "qa1"))
+        assert verify_password(u.password_hash, "first-pass")
+        assert [a.action for a in s.scalars(select(AuditLog).where(AuditLog.target == "qa1").order_by(AuditLog.id))] == ["user_added", "user_updated"]
