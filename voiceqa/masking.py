@@ -15,6 +15,8 @@ def mask_secrets(text: str) -> str:
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception as one masked line: ``Type: first line of the message``."""
+    """An exception as one masked line: ``Type: first line of the message`` (for a database
+    error wrapped by SQLAlchemy, the driver's own error)."""
+    exc = getattr(exc, "orig", None) or exc
     msg = str(exc).strip().splitlines()
     return mask_secrets(f"{type(exc).__name__}: {msg[0] if msg else ''}".rstrip(": "))
