@@ -21,6 +21,7 @@ from .conftest import REPO
 cli = CliRunner()
 pytestmark = pytest.mark.slow
 CALLS = ["call_001_stereo", "call_002_stereo", "call_008"]
+IDS = [f"{c}.wav" for c in CALLS]  # call identity: the path relative to the batch folder
 
 
 @pytest.fixture()
@@ -61,17 +62,17 @@ def test_batch_scores_good_files_lists_bad_ones_and_reruns_fast(day, tmp_path, t
         line = next(x for x in first.stdout.splitlines() if x.startswith("failed:") and bad in x)
         assert why in line
     assert len(rows(db_file, "select * from errors")) == 3
-    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(CALLS)
+    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(IDS)
 
     listed = json.loads(cli.invoke(app, ["calls", "--db", db, "--json"]).stdout)
-    by_id = {c["call_id"]: c for c in listed}
+    by_id = {c["call_id"].removesuffix(".wav"): c for c in listed}
     assert by_id["call_001_stereo"]["agent_id"] == "A01"
     assert by_id["call_001_stereo"]["repeat_call"] and by_id["call_002_stereo"]["repeat_call"]  # same number, 2 days apart
     assert not by_id["call_008"]["repeat_call"]
     assert "forbidden_phrase" in by_id["call_008"]["categories"] and by_id["call_008"]["warning_level"] == 3
-    assert [c["call_id"] for c in json.loads(cli.invoke(app, ["calls", "--db", db, "--json", "--agent", "A02"]).stdout)] == ["call_002_stereo"]
+    assert [c["call_id"] for c in json.loads(cli.invoke(app, ["calls", "--db", db, "--json", "--agent", "A02"]).stdout)] == ["call_002_stereo.wav"]
     level3 = json.loads(cli.invoke(app, ["calls", "--db", db, "--json", "--min-level", "3"]).stdout)
-    assert {c["call_id"] for c in level3} >= {"call_008"}
+    assert {c["call_id"] for c in level3} >= {"call_008.wav"}
     table = cli.invoke(app, ["calls", "--db", db, "--date", "2026-11-22"])
     assert table.exit_code == 0 and "call_008" in table.stdout and "call_001_stereo" not in table.stdout
 
@@ -154,7 +155,7 @@ def test_sigkill_midway_loses_nothing_and_rerun_continues(day, tmp_path):
     assert 1 <= len(done_before) < 3
     rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert f"{3 - len(done_before)} scored, {len(done_before)} already scored" in rerun.stdout, rerun.stdout
-    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(CALLS)
+    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(IDS)
 
 
 def test_same_batch_on_sqlite_and_postgresql_gives_identical_scores(day, tmp_path, postgres_url, transcriber):
@@ -185,4 +186,4 @@ def test_cluster_mode_on_a_local_dask_cluster(day, tmp_path):
     assert result.exit_code == 1, result.stdout  # the three bad files
     assert "3 scored" in result.stdout and "3 failed" in result.stdout
     assert workers_used == 2
-    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(CALLS)
+    assert sorted(r[0] for r in rows(db_file, "select call_id from calls")) == sorted(IDS)
