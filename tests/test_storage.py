@@ -4,14 +4,13 @@ bad options and secrets. Calls come from synthetic transcripts (``batch --transc
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from typer.testing import CliRunner
 
 from voiceqa.cli import app
-from voiceqa.qa.rubric import load_rubric, parse_rubric
+from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import totals
 from voiceqa.store.db import get_engine, migrate, session_factory
 from voiceqa.store.models import Agent, AgentTeam, AuditLog, Call, Dispute, FlagRow

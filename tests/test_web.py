@@ -19,19 +19,17 @@ cli = CliRunner()
 PASSWORD = "s3cret-pass"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, dev_calls, transcriber):
-    """Two scored calls (agent A01 in team 一组 with call_008, agent B07 in team 二组 with call_002)."""
-    root = tmp_path_factory.mktemp("web")
+def make_site(root, dev_calls, db: str) -> str:
+    """Two scored calls (agent A01 in team 一组 with call_008, agent B07 in team 二组 with call_002)
+    and five accounts, in the database at ``db``."""
     day = root / "day"
     day.mkdir()
     shutil.copy(dev_calls / "call_008_stereo.wav", day / "call_008_stereo.wav")
     shutil.copy(dev_calls / "call_002_stereo.wav", day / "call_002_stereo.wav")
     meta = root / "m.csv"
-    meta.write_text("file,agent_id,agent_name,team,customer_number,started_at\n"
-                    "call_008_stereo.wav,A01,张三,一组,13900000002,2026-11-22 11:00:00\n"
-                    "call_002_stereo.wav,B07,王五,二组,13800000001,2026-11-22 10:00:00\n", encoding="utf-8")
-    db = f"sqlite:///{root / 'web.db'}"
+    meta.write_text("file,call_id,agent_id,agent_name,team,customer_number,started_at\n"
+                    "call_008_stereo.wav,call_008_stereo,A01,张三,一组,13900000002,2026-11-22 11:00:00\n"
+                    "call_002_stereo.wav,call_002_stereo,B07,王五,二组,13800000001,2026-11-22 10:00:00\n", encoding="utf-8")
     assert cli.invoke(cli_app, ["batch", str(day), "--metadata", str(meta), "--db", db]).exit_code == 0
     for args in (["a01", "--role", "agent", "--agent-id", "A01"], ["b07", "--role", "agent", "--agent-id", "B07"],
                  ["sup1", "--role", "supervisor", "--team", "一组"], ["sup2", "--role", "supervisor", "--team", "二组"],
@@ -39,6 +37,14 @@ def site(tmp_path_factory, dev_calls, transcriber):
         r = cli.invoke(cli_app, ["users", "add", *args, "--password", PASSWORD, "--db", db])
         assert r.exit_code == 0, r.stdout
     return db
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request, tmp_path_factory, dev_calls, transcriber):
+    """The review site in SQLite and in PostgreSQL: every test below runs on both."""
+    root = tmp_path_factory.mktemp("web")
+    db = f"sqlite:///{root / 'web.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_server").create_database()
+    return make_site(root, dev_calls, db)
 
 
 def client(db) -> TestClient:
@@ -201,3 +207,64 @@ def test_users_add_validates(site):
     r = cli.invoke(cli_app, ["users", "add", "newqa", "--role", "qa", "--db", site], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert r.exit_code == 0 and "saved" in r.stdout
     login(site, "newqa")
+    r = cli.invoke(cli_app, ["users", "add", "newqa", "--role", "agent", "--agent-id", "A01", "--password", "another-pass", "--db", site])
+    assert r.exit_code == 2 and "already exists" in r.stderr  # never overwritten silently
+    login(site, "newqa")
+
+
+def test_logout_revokes_a_copied_session_cookie(site):
+    a = login(site, "a01")
+    copied = a.cookies.get("voiceqa_session")
+    assert a.post("/logout", data={"csrf_token": token(a, "/calls")}, follow_redirects=False).status_code == 303
+    thief = client(site)
+    thief.cookies.set("voiceqa_session", copied)
+    assert thief.get("/calls", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_password_change_ends_sessions(site):
+    c = login(site, "b07")
+    assert c.get("/calls").status_code == 200
+    r = cli.invoke(cli_app, ["users", "add", "b07", "--role", "agent", "--agent-id", "B07", "--password", PASSWORD, "--update", "--db", site])
+    assert r.exit_code == 0 and re.search(r"[1-9]\d* web session\(s\) ended", r.stdout), r.output
+    assert c.get("/calls", follow_redirects=False).status_code == 303
+    login(site, "b07")  # the new password works
+
+
+def test_team_page_counts_level3_calls(site):
+    q = login(site, "qa")
+    page = q.get("/team")
+    assert page.status_code == 200
+    with session_factory(site)() as s:
+        l3 = s.scalar(select(Call.warning_level).where(Call.call_id == "call_008_stereo")) == 3
+    row = re.search(r"<td>A01</td><td>[^<]*</td><td>(\d+)</td><td>[\d.]+</td><td>(\d+)</td>", page.text)
+    assert row and row.group(1) == "1" and row.group(2) == ("1" if l3 else "0")
+
+
+def test_login_limiter_memory_is_bounded():
+    from voiceqa.web.security import LoginLimiter
+
+    limiter = LoginLimiter(attempts=3, window=300, max_keys=100)
+    for i in range(5000):
+        limiter.failed(f"ip:10.0.{i // 256}.{i % 256}")
+    assert len(limiter.failures) <= 100
+    for _ in range(3):
+        limiter.failed("u:victim")
+    assert limiter.blocked("u:victim") and not limiter.blocked("u:someone-else")
+    assert all(len(q) <= 3 for q in limiter.failures.values())
+
+
+def test_secret_file_is_created_private(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from voiceqa.web import security
+
+    monkeypatch.delenv("VOICEQA_SECRET", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    modes = []
+    real_open = os.open
+    monkeypatch.setattr(security.os, "open", lambda path, flags, mode=0o777: modes.append(mode) or real_open(path, flags, mode))
+    key = security.secret_key()
+    path = tmp_path / "voiceqa" / "secret"
+    assert len(key) > 40 and stat.S_IMODE(path.stat().st_mode) == 0o600 and modes == [0o600]
+    assert security.secret_key() == key
