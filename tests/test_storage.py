@@ -304,3 +304,22 @@ def test_users_add_refuses_existing_name_unless_update(tmp_path, db_url):
         u = s.scalar(select(User).where(User.username == "qa1"))
         assert verify_password(u.password_hash, "first-pass")
         assert [a.action for a in s.scalars(select(AuditLog).where(AuditLog.target == "qa1").order_by(AuditLog.id))] == ["user_added", "user_updated"]
+
+
+def test_same_scores_on_sqlite_and_postgresql(tmp_path, postgres_server):
+    day = tmp_path / "day"
+    write_day(day, 30, corrupt=2)
+    urls = (f"sqlite:///{tmp_path / 'qa.db'}", postgres_server.create_database())
+    out = {}
+    for url in urls:
+        assert "28 scored" in batch([day], url)
+        with session_factory(url)() as s:
+            c = call(s, "call_0000.json")
+            d = file_dispute(s, c, flag_of(c, "forbidden"), "a01", "x")
+            s.flush()
+            decide_dispute(s, d, c, True, "sup1", "")
+            s.commit()
+            out[url] = sorted((c.call_id, c.score, c.passed, c.warning_level, json.dumps(c.result["score"], sort_keys=True),
+                               tuple(sorted((f.item, f.start, f.points, f.voided) for f in c.flags)))
+                              for c in s.scalars(select(Call)))
+    assert out[urls[0]] == out[urls[1]] and len(out[urls[0]]) == 28
