@@ -41,6 +41,7 @@ class BatchSummary:
     wall_seconds: float = 0.0
     repeat_calls: int = 0
     retried: int = 0  # calls retried after their worker process crashed
+    crashes: int = 0  # worker process pools broken by a dying worker (and rebuilt)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -190,8 +191,16 @@ def _run_pool(cfg: WorkerConfig, workers: int, todo: list[Job], store: Callable[
         try:
             while (queue or suspects or pending) and not broken:
                 while (suspects and not pending) or (not suspects and queue and len(pending) < workers):
-                    job = suspects.popleft() if suspects else queue.popleft()
-                    pending[pool.submit(process_call, str(job.file.path))] = job
+                    from_suspects = bool(suspects)
+                    job = suspects.popleft() if from_suspects else queue.popleft()
+                    try:
+                        pending[pool.submit(process_call, str(job.file.path))] = job
+                    except BrokenProcessPool:  # a worker died between two calls: this one never ran
+                        (suspects if from_suspects else queue).appendleft(job)
+                        broken = True
+                        break
+                if broken:
+                    break
                 done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                 for fut in done:
                     job = pending.pop(fut)
@@ -205,8 +214,12 @@ def _run_pool(cfg: WorkerConfig, workers: int, todo: list[Job], store: Callable[
                         outcome = CallOutcome(str(job.file.path), False, 0.0, error=f"{job.file.path}: worker error ({one_line(exc)})")
                     store(outcome, job)
             if broken:
-                for job in pending.values():
-                    _crashed(job, crashes, suspects, store, summary)
+                summary.crashes += 1
+                for fut, job in pending.items():
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        store(fut.result(), job)  # finished before the pool broke
+                    else:
+                        _crashed(job, crashes, suspects, store, summary)
                 pending.clear()
         finally:
             pool.shutdown(wait=not broken, cancel_futures=True)

@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"batch {summary.batch_id}: {summary.files} files, {summary.scored} scored, {summary.skipped} already scored, "
                    f"{len(summary.failed)} failed; {summary.audio_seconds / 3600:.2f} h audio in {summary.wall_seconds:.1f} s"
                    + (f" (RTF {summary.rtf:.3f})" if summary.audio_seconds else "") + f"; {summary.repeat_calls} repeat calls"
-                   + (f"; {summary.retried} retried after a worker crash" if summary.retried else ""))
+                   + (f"; {summary.crashes} worker crash(es), {summary.retried} call(s) retried" if summary.crashes else ""))
         for path, reason in summary.failed:
             typer.echo(f"failed: {mask_secrets(reason)}")
         for warning in summary.warnings:
