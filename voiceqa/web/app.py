@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -99,6 +99,7 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
         request.session.clear()  # new session on login: no fixation, fresh CSRF token
         token, digest = new_session_token()
         now = utcnow()
+        s.execute(delete(SessionRow).where(SessionRow.expires_at < now - dt.timedelta(days=1)))  # keep the table small
         s.add(SessionRow(id=digest, username=user.username, created_at=now, expires_at=now + dt.timedelta(hours=SESSION_HOURS),
                          client=ip[:100]))
         request.session["sid"] = token
