@@ -278,6 +278,9 @@ def test_bad_options_fail_before_work_with_one_line(tmp_path):
     r = cli.invoke(app, ["batch", str(day), "--transcripts", "--name-pattern", "(?P<agent_id", "--db", f"sqlite:///{db_file}"])
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "--name-pattern" in r.stderr and "Traceback" not in r.output
     assert not db_file.exists()  # nothing started
+    for bad in ("tcp://127.0.0.1:1", "nonsense:::"):
+        r = cli.invoke(app, ["batch", str(day), "--transcripts", "--scheduler", bad, "--db", f"sqlite:///{tmp_path / 's.db'}"])
+        assert r.exit_code == 2 and r.stderr.startswith("error: --scheduler: ") and r.stderr.count("\n") == 1, r.output
     for url in ("nosuchdb://user:secret@host/x", "postgresql+psycopg://qa:secret@127.0.0.1:1/qa", "sqlite:////nonexistent-dir/x/qa.db"):
         for cmd in (["calls", "--db", url], ["batch", str(day), "--transcripts", "--db", url], ["rescore", "--rubric",
                     str(REPO / "voiceqa" / "rubrics" / "default.yaml"), "--db", url], ["users", "add", "u1", "--role", "qa", "--password",
@@ -323,3 +326,19 @@ def test_same_scores_on_sqlite_and_postgresql(tmp_path, postgres_server):
                                tuple(sorted((f.item, f.start, f.points, f.voided) for f in c.flags)))
                               for c in s.scalars(select(Call)))
     assert out[urls[0]] == out[urls[1]] and len(out[urls[0]]) == 28
+
+
+def test_report_and_calls_filters_on_both_databases(tmp_path, db_url):
+    day = tmp_path / "day"
+    write_day(day, 6)
+    meta = tmp_path / "m.csv"
+    meta.write_text("file,agent_id,agent_name,team,customer_number,started_at,queue\n" + "".join(
+        f"call_{i:04d}.json,A0{i % 2},坐席{i % 2},一组,1380000000{i % 3},2026-11-2{i % 3} 09:0{i}:00,q{i % 2}\n" for i in range(6)),
+        encoding="utf-8")
+    batch([day, "--metadata", meta], db_url)
+    for fmt in ("html", "xlsx", "csv"):
+        r = cli.invoke(app, ["report", "--db", db_url, "--from", "2026-11-20", "--to", "2026-11-22", "--team", "一组",
+                             "--out", str(tmp_path / f"r.{fmt}")])
+        assert r.exit_code == 0 and "6 calls" in r.stdout, r.output
+    listed = json.loads(cli.invoke(app, ["calls", "--db", db_url, "--json", "--category", "forbidden_phrase", "--date", "2026-11-20"]).stdout)
+    assert {c["call_id"] for c in listed} == {"call_0000.json", "call_0003.json"}

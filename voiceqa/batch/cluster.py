@@ -1,8 +1,11 @@
 """Cluster mode: the same per-call work on a Dask distributed cluster, models held per worker."""
 from __future__ import annotations
 
+import socket
 from typing import Callable, Iterator
+from urllib.parse import urlparse
 
+from ..errors import InputError
 from ..masking import one_line
 from .worker import CallOutcome, WorkerConfig, init_worker, process_call
 
@@ -17,6 +20,21 @@ class ModelLoader:
 
     def setup(self, worker) -> None:
         init_worker(self.cfg)
+
+
+def check_scheduler(address: str) -> None:
+    """Fail before any work when ``--scheduler`` is malformed or nothing listens there."""
+    u = urlparse(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = u.hostname, u.port
+    except ValueError:
+        host, port = None, None
+    if u.scheme not in ("tcp", "tls") or not host or not port:
+        raise InputError("--scheduler", f"{address!r} is not a scheduler address like tcp://HOST:8786")
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        raise InputError("--scheduler", f"cannot reach {address} ({exc.strerror or exc})") from None
 
 
 def run_on_cluster(scheduler: str, cfg: WorkerConfig, paths: list[str]) -> Iterator[CallOutcome]:

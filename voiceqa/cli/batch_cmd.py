@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         Exit code 0 only when every file was scored (or already was)."""
         from tqdm import tqdm
 
+        from ..batch.cluster import check_scheduler
         from ..batch.inputs import collect
         from ..batch.metadata import Metadata
         from ..batch.runner import run_batch
@@ -64,6 +65,8 @@ def register(app: typer.Typer) -> None:
             meta = Metadata(metadata, name_pattern)
             load_rubric(rubric)
             session_factory(db)
+            if scheduler:
+                check_scheduler(scheduler)
             files = collect(paths, root, transcripts)
         except VoiceQAError as exc:
             raise fail(exc) from None
