@@ -342,3 +342,25 @@ def test_report_and_calls_filters_on_both_databases(tmp_path, db_url):
         assert r.exit_code == 0 and "6 calls" in r.stdout, r.output
     listed = json.loads(cli.invoke(app, ["calls", "--db", db_url, "--json", "--category", "forbidden_phrase", "--date", "2026-11-20"]).stdout)
     assert {c["call_id"] for c in listed} == {"call_0000.json", "call_0003.json"}
+
+
+def test_web_pages_for_path_identities_and_transcript_calls(tmp_path, db_url):
+    """Call ids with folders (day1/rec.json) route to their page; a call scored from a
+    transcript never streams the transcript file (unmasked text) as its audio."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from voiceqa.web.app import create_app
+
+    (tmp_path / "calls" / "day1").mkdir(parents=True)
+    (tmp_path / "calls" / "day1" / "rec.json").write_text(json.dumps(transcript(1, bad=1), ensure_ascii=False), encoding="utf-8")
+    batch([tmp_path / "calls"], db_url)
+    assert cli.invoke(app, ["users", "add", "qa", "--role", "qa", "--password", "long-enough", "--db", db_url]).exit_code == 0
+    c = TestClient(create_app(db_url, secret="s" * 32))
+    tok = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+    c.post("/login", data={"username": "qa", "password": "long-enough", "csrf_token": tok})
+    assert 'href="/calls/day1/rec.json"' in c.get("/calls").text
+    page = c.get("/calls/day1/rec.json")
+    assert page.status_code == 200 and "day1/rec.json" in page.text
+    assert c.get("/calls/day1/rec.json/audio").status_code == 404

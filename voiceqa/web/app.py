@@ -14,6 +14,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from ..batch.inputs import AUDIO_EXTENSIONS
 from ..qa.rubric import CATEGORIES
 from ..report.data import CATEGORY_NAMES
 from ..store.db import DEFAULT_URL, session_factory
@@ -151,7 +152,9 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
         if call is None:
             raise HTTPException(status_code=404)
         path = Path(call.source)
-        if not path.is_file():
+        if path.suffix.lower() not in AUDIO_EXTENSIONS:  # scored from a transcript: its recording, if still there
+            path = Path(str(call.transcript.get("source") or ""))
+        if path.suffix.lower() not in AUDIO_EXTENSIONS or not path.is_file():  # never a transcript (unmasked text)
             raise HTTPException(status_code=404)
         media = "audio/wav" if path.suffix.lower() == ".wav" else None
         return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
