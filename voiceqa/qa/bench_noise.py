@@ -98,8 +98,7 @@ def noisy_text(text: str, key: str, rate: float = RATE) -> str:
     rng = random.Random(int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big"))
     chars = list(text)
     changed: set[int] = set()
-    joined = text
-    for m in re.finditer("工号", joined):
+    for m in re.finditer("工号", text):
         chars[m.start()] = "公"
         changed.add(m.start())
     for i, ch in enumerate(chars):
