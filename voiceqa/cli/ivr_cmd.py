@@ -166,7 +166,7 @@ def lint(flow: Path = typer.Argument(...), strict: bool = typer.Option(False, "-
     from ..ivr.lint import lint as run_lint
 
     try:
-        findings = run_lint(_flow(flow))
+        findings = run_lint(_flow(flow), flows_dir=flow.parent)
     except VoiceQAError as exc:
         raise fail(exc) from None
     for x in findings:
