@@ -144,8 +144,10 @@ class BusinessHours(_M):
 class GlobalCommands(_M):
     agent: Edge | None = None  # 0 / 人工 / 转人工
     agent_keys: list[str] = ["0"]
-    agent_words: list[str] = ["人工", "转人工", "人工服务", "客服", "真人"]
-    agent_examples: list[str] = ["我想跟客服人员直接说", "帮我找个人工客服"]
+    agent_words: list[str] = ["人工", "转人工", "人工服务", "真人", "找客服", "转客服", "接客服"]  # not bare 客服: 投诉客服 is a complaint
+    # example requests for a person, matched by meaning; empty by default: an out-of-scope
+    # request looks more like "let me talk to someone" than like any option
+    agent_examples: list[str] = []
     back_keys: list[str] = ["*"]
     back_words: list[str] = ["返回", "上一级"]
     repeat_keys: list[str] = ["#"]

@@ -33,7 +33,7 @@ from ..text.pinyin_match import find as pinyin_find
 
 log = logging.getLogger("voiceqa.ivr")
 
-FILLERS = frozenset({"嗯", "嗯嗯", "呃", "额", "啊", "哦", "噢", "唉", "哎", "那个", "就是", "就是说", "然后", "这个这个", "emm", "em"})
+FILLERS = frozenset({"嗯", "嗯嗯", "呃", "啊", "哦", "噢", "唉", "哎", "那个", "就是", "就是说", "然后", "这个这个", "emm", "em"})
 _HAN_DIGITS = "零〇一幺二两三四五六七八九"
 _DIGIT_RUN = re.compile(rf"[{_HAN_DIGITS}0-9]{{3,}}")
 _CLAUSE = re.compile(r"[\s,，。.!！?？;；:：、~～…]+")
@@ -41,8 +41,9 @@ _DROP = re.compile(r"[^\w]+", re.UNICODE)
 
 # negation of an option: NEGATOR + GLUE* + keyword, or keyword + GLUE* + POST_NEGATION
 NEGATORS = ("不需要", "不打算", "不是", "不要", "没有", "不用", "不想", "不必", "不办", "不查", "别", "甭", "不")
-GLUE = ("是要", "是想", "打算", "需要", "帮我", "给我", "办理", "查询", "申请", "我", "要", "想", "是", "用", "去", "再",
-        "办", "查", "问", "做", "转", "找", "说", "的", "了", "个", "什么", "那个", "这个")
+GLUE = ("是要", "是想", "打算", "需要", "帮我", "给我", "帮忙", "办理", "查询", "申请", "一下", "我", "要", "想", "是", "用",
+        "去", "再", "办", "查", "问", "做", "转", "找", "说", "的", "了", "个", "什么", "那个", "这个", "调", "提", "改", "开",
+        "弄", "搞", "看", "跟", "给", "帮", "你们")
 _NEG_BEFORE = re.compile("(?:" + "|".join(NEGATORS) + ")(?:" + "|".join(sorted(GLUE, key=len, reverse=True)) + ")*$")
 _NEG_AFTER = re.compile(r"^(?:就|也|先|的话|呢|吧|了|我)*(?:不用|不要|不需要|不办|不做|不查|算了)")
 NOTHING = re.compile(r"(都不是|都不要|都不用|哪个都不|都没有|都不对|没有我要的)")
@@ -59,8 +60,27 @@ ORDINALS = {"1": ("1", "一", "幺"), "2": ("2", "二", "两"), "3": ("3", "三"
             "6": ("6", "六"), "7": ("7", "七"), "8": ("8", "八"), "9": ("9", "九"), "0": ("0", "零")}
 
 # calibrated on tests/data/ivr_utterances.yaml (scripts/bench_ivr.py): (accept, margin)
-THRESHOLDS = {"e5": (0.86, 0.015), "use": (0.45, 0.04)}
+THRESHOLDS = {"e5": (0.9, 0.0), "use": (0.44, 0.0)}
 DEFAULT_THRESHOLDS = (0.5, 0.03)
+POLARITY_PENALTY = {"e5": 0.03, "use": 0.15}
+
+_NEGATIVE = re.compile(r"(不|没|未|无法|别|依然|仍然|照样|老样子)")
+
+
+def negative(text: str) -> bool:
+    """The utterance says something is not so (不能 / 没好 / 无法 / 未)."""
+    return bool(_NEGATIVE.search(text))
+
+
+@lru_cache(maxsize=1024)
+def option_polarity(c: "Choice") -> bool | None:
+    """True when (nearly) all of an option's phrases are negative, False when none is; None
+    when mixed (then polarity says nothing about it)."""
+    phrases = c.examples + c.keywords + ((c.label,) if c.label else ())
+    if len(phrases) < 2:
+        return None
+    share = sum(negative(p) for p in phrases) / len(phrases)
+    return True if share >= 0.75 else False if share == 0 else None
 
 
 # ---------------------------------------------------------------- normalisation
@@ -250,6 +270,7 @@ class Matcher:
         t, m = THRESHOLDS.get(base, DEFAULT_THRESHOLDS)
         self.threshold = t if threshold is None else threshold
         self.margin = m if margin is None else margin
+        self.polarity_penalty = POLARITY_PENALTY.get(base, 0.1)
         self._enc = None
         self._vecs: dict[str, np.ndarray] = {}
 
@@ -269,9 +290,14 @@ class Matcher:
         return np.stack([self._vecs[t] for t in texts])
 
     def meaning_scores(self, text: str, choices: Sequence[Choice]) -> dict[str, float]:
+        """Per choice: the best cosine similarity of ``text`` to its examples, label and
+        keywords; minus a penalty when the option clearly means the opposite polarity
+        (sentence encoders barely see 不/没: 还是不能上网 ~ 可以上网了)."""
         refs, owner = [], []
         for c in choices:
-            for ex in c.examples + ((c.label,) if c.label else ()):
+            if c.id == "agent" and not c.examples:
+                continue  # a request for a person is heard by its words, unless the flow gives examples
+            for ex in c.examples + ((c.label,) if c.label else ()) + tuple(k for k in c.keywords if len(k) >= 2):
                 refs.append(to_simplified(ex))
                 owner.append(c.id)
         if not refs or not text:
@@ -280,6 +306,11 @@ class Matcher:
         out: dict[str, float] = {}
         for cid, s in zip(owner, sims.tolist()):
             out[cid] = max(out.get(cid, -1.0), s)
+        said = negative(text)
+        for c in choices:
+            pol = option_polarity(c)
+            if pol is not None and pol != said and c.id in out:
+                out[c.id] -= self.polarity_penalty
         return out
 
     def understand(self, text: str, choices: Sequence[Choice], keywords_only: bool = False,
@@ -300,20 +331,22 @@ class Matcher:
             return Understanding(by_key.id, "spoken key", 1.0)
         if NOTHING.search(u.text):
             return Understanding(None, "no match")
-        negated: set[str] = set()
-        masks: list[tuple[int, int]] = []
-        for by_sound, how, conf in ((False, "keyword", 0.95), (True, "pinyin keyword", 0.85)):
-            pos, neg, m = _keyword_stage(u, choices, by_sound)
-            negated |= neg
-            masks += m
-            pos -= negated
-            if len(pos) == 1:
-                return Understanding(next(iter(pos)), how, conf, negated=tuple(sorted(negated)))
-            if len(pos) > 1:
-                real = [c for c in choices if c.id in pos and c.id != "agent"]
-                if len(real) == 1:
-                    return Understanding(real[0].id, how, conf, negated=tuple(sorted(negated)))
-                return self._decide(u, masks, real, negated, how_prefix=how + "+", floor=-1.0)
+        # keywords by spelling, then by sound; an option the caller negates (不要A) is out, and
+        # one that is also asked for positively (不要A，要A的…) stays
+        pos, neg, masks = _keyword_stage(u, choices, by_sound=False)
+        how, conf = "keyword", 0.95
+        if not pos - neg:
+            p2, n2, m2 = _keyword_stage(u, choices, by_sound=True)
+            pos, neg, masks, how, conf = pos | p2, neg | n2, masks + m2, "pinyin keyword", 0.85
+        negated = neg - pos
+        pos -= negated
+        if len(pos) == 1:
+            return Understanding(next(iter(pos)), how, conf, negated=tuple(sorted(negated)))
+        if len(pos) > 1:
+            real = [c for c in choices if c.id in pos and c.id != "agent"]
+            if len(real) == 1:
+                return Understanding(real[0].id, how, conf, negated=tuple(sorted(negated)))
+            return self._decide(u, masks, real, negated, how_prefix=how + "+", floor=-1.0)
         if keywords_only:
             return Understanding(None, "negated" if negated else "no match", negated=tuple(sorted(negated)))
         cands = [c for c in choices if c.id not in negated]
@@ -321,9 +354,10 @@ class Matcher:
 
     def _decide(self, u: Utterance, masks, cands: Sequence[Choice], negated: set[str], how_prefix: str = "",
                 floor: float | None = None) -> Understanding:
-        text = u.text
-        for s, e in sorted(masks, reverse=True):
-            text = text[:s] + text[e:]
+        keep = [True] * len(u.text)
+        for s, e in masks:  # drop negated phrases (不要退货) before judging the rest by meaning
+            keep[s:e] = [False] * (e - s)
+        text = "".join(ch for ch, k in zip(u.text, keep) if k)
         neg = tuple(sorted(negated))
         if len(text) < 2 or not cands:
             return Understanding(None, "negated" if neg else "no match", negated=neg)
