@@ -289,10 +289,7 @@ class Matcher:
                 self._vecs[t] = v
         return np.stack([self._vecs[t] for t in texts])
 
-    def meaning_scores(self, text: str, choices: Sequence[Choice]) -> dict[str, float]:
-        """Per choice: the best cosine similarity of ``text`` to its examples, label and
-        keywords; minus a penalty when the option clearly means the opposite polarity
-        (sentence encoders barely see 不/没: 还是不能上网 ~ 可以上网了)."""
+    def _refs(self, choices: Sequence[Choice]) -> tuple[list[str], list[str]]:
         refs, owner = [], []
         for c in choices:
             if c.id == "agent" and not c.examples:
@@ -300,6 +297,19 @@ class Matcher:
             for ex in c.examples + ((c.label,) if c.label else ()) + tuple(k for k in c.keywords if len(k) >= 2):
                 refs.append(to_simplified(ex))
                 owner.append(c.id)
+        return refs, owner
+
+    def prepare(self, choices: Sequence[Choice]) -> None:
+        """Encode a menu's examples ahead of the first caller (the runner does it lazily)."""
+        refs, _ = self._refs(choices)
+        if refs:
+            self._embed(refs)
+
+    def meaning_scores(self, text: str, choices: Sequence[Choice]) -> dict[str, float]:
+        """Per choice: the best cosine similarity of ``text`` to its examples, label and
+        keywords; minus a penalty when the option clearly means the opposite polarity
+        (sentence encoders barely see 不/没: 还是不能上网 ~ 可以上网了)."""
+        refs, owner = self._refs(choices)
         if not refs or not text:
             return {}
         sims = self._embed(refs) @ self._embed([text])[0]
