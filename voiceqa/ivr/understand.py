@@ -60,7 +60,7 @@ ORDINALS = {"1": ("1", "一", "幺"), "2": ("2", "二", "两"), "3": ("3", "三"
             "6": ("6", "六"), "7": ("7", "七"), "8": ("8", "八"), "9": ("9", "九"), "0": ("0", "零")}
 
 # calibrated on tests/data/ivr_utterances.yaml (scripts/bench_ivr.py): (accept, margin)
-THRESHOLDS = {"e5": (0.9, 0.0), "use": (0.44, 0.0)}
+THRESHOLDS = {"e5": (0.9, 0.002), "use": (0.44, 0.01)}
 DEFAULT_THRESHOLDS = (0.5, 0.03)
 POLARITY_PENALTY = {"e5": 0.03, "use": 0.15}
 
