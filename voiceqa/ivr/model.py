@@ -5,9 +5,10 @@ editors use to validate it.
 """
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _M(BaseModel):
@@ -57,6 +58,16 @@ class Validation(_M):
     max_length: int | None = None
     pattern: str | None = None
     checksum: Literal["luhn", "id_card", "mobile"] | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"pattern {v!r} is not a valid regular expression ({exc})") from None
+        return v
 
 
 class Collect(_M):
