@@ -329,3 +329,18 @@ def test_speech_input_from_a_recorded_caller(dev_calls, tmp_path, single_speaker
     tones = tmp_path / "keys.wav"
     sf.write(tones, dtmf_signal("2", 8000), 8000, subtype="PCM_16")
     assert SpeechInput(single_speaker_transcriber)(tones).value == "2"
+
+
+def test_silent_recorded_reply_is_no_input(tmp_path):
+    """A recording with no sound is the caller saying nothing (SilentAudioError), not a bad file."""
+    import soundfile as sf
+
+    from voiceqa.ivr.speech import SpeechInput
+
+    p = tmp_path / "quiet.wav"
+    sf.write(p, np.zeros(8000, dtype=np.float32), 8000)
+    assert SpeechInput(transcriber=object())(p).kind == "silence"  # no model needed
+    r = FlowRunner(flow_from(MENU), speech=SpeechInput(transcriber=object()))
+    r.start()
+    r.send(CallerInput("audio", str(p)))
+    assert r.s.retries["no_input"] == 1
