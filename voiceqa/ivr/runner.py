@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from stdnum import luhn
+from stdnum.cn import ric
+
 from ..errors import FlowError, VoiceQAError
-from ..qa.pii import id_checksum_ok, luhn_ok
 from ..text.chinese import normalize_for_compare
 from ..text.patterns import is_mobile
 from . import expr
@@ -424,9 +426,9 @@ class FlowRunner:
             return False
         if v.pattern and not re.fullmatch(v.pattern, value):
             return False
-        if v.checksum == "luhn" and not (value.isdigit() and luhn_ok(value)):
+        if v.checksum == "luhn" and not (value.isdigit() and luhn.is_valid(value)):
             return False
-        if v.checksum == "id_card" and not id_checksum_ok(value):
+        if v.checksum == "id_card" and not ric.is_valid(value):  # 18 digits/X, birth date and check digit
             return False
         if v.checksum == "mobile" and not is_mobile(value):
             return False
