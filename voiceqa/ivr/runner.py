@@ -224,10 +224,14 @@ class FlowRunner:
                 self._go(node.next, "next")
             elif isinstance(node, Condition):
                 scope = self._scope()
-                for b in node.branches:
-                    if expr.evaluate(b.when, scope):
-                        self._go(b.next, f"when:{b.when}")
-                        break
+                try:
+                    taken = next((b for b in node.branches if expr.evaluate(b.when, scope)), None)
+                except expr.ExprError as exc:  # lint reports these as bad-condition
+                    self._log("error", str(exc))
+                    self._end(Outcome("error", reason="bad condition", node=self.qualified))
+                    return
+                if taken is not None:
+                    self._go(taken.next, f"when:{taken.when}")
                 else:
                     self._go(node.default.next, "default")
             elif isinstance(node, Transfer):
