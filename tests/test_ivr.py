@@ -270,6 +270,7 @@ def test_interactive_run():
     result = cli.invoke(app, ["ivr", "run", str(FLOWS / "broadband_repair.yaml")], input="1\n好了\n")
     assert result.exit_code == 0, result.stdout
     assert "宽带故障报修请按1" in result.stdout and "== hangup" in result.stdout
+    assert "(understood: keyword -> 1" in result.stdout  # how the words were understood
 
 
 def test_schema_validates_shipped_flows():

@@ -120,8 +120,13 @@ nodes:
 """
 SUB_OK = """
 name: sub
-start: ask
+start: pick
 nodes:
+  pick:
+    type: menu
+    prompt: 验证请按1。
+    options: [{key: "1", label: 验证, keywords: [验证], next: ask}]
+    fallback: {next: done}
   ask:
     type: collect
     prompt: 请输入四位数字。

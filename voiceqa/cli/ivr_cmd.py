@@ -92,6 +92,10 @@ def _show(e) -> None:
         typer.echo(f"[{e.t:6.1f}s]   → {e.target}  ({e.label})")
     elif e.kind == "transfer":
         typer.echo(f"[{e.t:6.1f}s] 转接 {e.target}")
+    elif e.kind == "understood":
+        typer.echo(f"[{e.t:6.1f}s]   (understood: {e.text})")
+    elif e.kind == "error":
+        typer.echo(f"[{e.t:6.1f}s] error: {e.text}")
 
 
 @app.command("test")

@@ -57,6 +57,7 @@ class Frame:
     name: str
     resume: str | None = None  # where to continue when a sub-flow called from here returns
     caller_node: str | None = None  # the goto node that called the sub-flow
+    menu_history: list[str] = field(default_factory=list)  # this flow's menus, kept while a sub-flow runs
 
 
 @dataclass
@@ -255,10 +256,11 @@ class FlowRunner:
                     self.stack[-1].resume = node.next
                     self.stack[-1].caller_node = self.node_id
                     src = self.qualified
+                    self.stack[-1].menu_history = self.s.menu_history
                     self.stack.append(Frame(sub, sub.name))
                     self.node_id = node.node or sub.start
                     self.s.edges.append((src, "subflow", self.qualified))
-                    self.s.menu_history = []
+                    self.s.menu_history = []  # "back" stays inside the sub-flow
                 else:
                     self._go(node.node, "goto")
             elif isinstance(node, Return):
@@ -267,6 +269,7 @@ class FlowRunner:
                     self._end(Outcome("return", node=self.qualified))
                     return
                 self.stack.pop()
+                self.s.menu_history = self.stack[-1].menu_history  # "back" returns to the caller's menus
                 caller = f"{self.stack[-1].name}:{self.stack[-1].caller_node}"
                 self.node_id = self.stack[-1].resume or self.flow.start
                 self.s.edges.append((caller, "resume", self.qualified))
