@@ -174,3 +174,13 @@ def test_unseen_hospital_flow_scenarios():
     line = next(x for x in result.stdout.splitlines() if " passed, " in x)
     passed, failed = int(line.split()[0]), int(line.split()[2])
     assert passed + failed == 14 and passed / 14 >= 0.9, result.stdout
+
+
+def test_shared_text_helpers():
+    from voiceqa.text.patterns import is_mobile
+    from voiceqa.text.similarity import bigram_overlap, pinyin_bigram_overlap, surface_similarity
+
+    assert is_mobile("13800138000") and not is_mobile("12800138000") and not is_mobile("1380013800")
+    assert bigram_overlap("我想查一下物流信息", "查物流") == 0.5  # 查物 is not in the text, 物流 is
+    assert pinyin_bigram_overlap("我要退火", "退货") == 1.0 and bigram_overlap("我要退火", "退货") == 0.0
+    assert surface_similarity("今天天气不错", "退货") == 0.0
