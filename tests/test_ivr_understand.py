@@ -63,7 +63,7 @@ def test_homophones_by_pinyin(matcher):
     assert r.choice == "returns" and r.how == "pinyin keyword"
 
 
-@pytest.mark.parametrize("text", ["对", "是的", "没错", "确认", "可以", "嗯对", "对对对", "没有错", "嗯，是的"])
+@pytest.mark.parametrize("text", ["对", "是的", "没错", "确认", "可以", "嗯对", "对对对", "没有错", "嗯，是的", "不好意思，对的"])
 def test_yes(text):
     assert yes_no(text) == "yes"
 

@@ -165,6 +165,7 @@ def yes_no(text: str) -> YesNo:
     """A confirmation answer: any sign of "no" wins (不对 contains 对, 没错 contains 错: the
     longest listed phrase at each position is taken), then "yes"; else unclear."""
     s = _DROP.sub("", unicodedata.normalize("NFKC", to_simplified(text or "")).lower())
+    s = s.replace("不好意思", "")  # "sorry", not a "no"
     if not s:
         return "unclear"
     if s in ("1", "按1", "一", "按一", "幺"):
