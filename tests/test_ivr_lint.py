@@ -55,6 +55,16 @@ def test_clean_base_flow():
     assert codes(base()) == set()
 
 
+def test_old_intent_threshold_loads_but_is_reported():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        flow = flow_of(BASE.replace("AGENT", "agent").replace("WHEN", "vars.tries > 1") + "intent_threshold: 0.6\n")
+        assert any(f.code == "deprecated" for f in lint(flow))
+    assert FlowRunner(flow)._matcher().threshold > 0.6  # not taken as a cosine threshold
+
+
 def test_global_agent_target_missing_is_an_error_and_really_fails_at_runtime():
     flow = base(agent="ghost")
     assert ("missing-target", "globals") in codes(flow)

@@ -145,7 +145,7 @@ def test_encoder_per_flow_and_by_env(monkeypatch):
     monkeypatch.setenv("VOICEQA_IVR_ENCODER", "use")
     m = Matcher()
     assert m.encoder_spec == "use" and m.threshold == THRESHOLDS["use"][0]
-    assert Matcher("e5", threshold=0.5).threshold == 0.5  # a flow's intent_threshold wins
+    assert Matcher("e5", threshold=0.5).threshold == 0.5  # a flow's meaning_threshold wins
     flow = Flow.model_validate({**yaml.safe_load(MENU), "encoder": "use"})
     assert FlowRunner(flow)._matcher().encoder_spec == "use"
 

@@ -154,6 +154,9 @@ def lint(flow: Flow, flows_dir: Path | str | None = None) -> list[Finding]:
     var_types = variable_types(flow, subflows)
     profile_types = dict(flow.profile) or None
     g = flow.globals
+    if "intent_threshold" in flow.model_fields_set:
+        out.append(Finding("warning", "deprecated", "flow", "intent_threshold is no longer used; meaning_threshold "
+                           "(a cosine for the flow's encoder) replaces it, default: the encoder's calibration"))
     if g.agent and g.agent.next not in flow.nodes:
         out.append(Finding("error", "missing-target", "globals", f"agent goes to {g.agent.next!r}, which does not exist"))
     for n, node in flow.nodes.items():

@@ -173,8 +173,11 @@ class Flow(_M):
     # default $VOICEQA_IVR_ENCODER, then the project default), minimum meaning similarity and
     # the score gap below which the caller is asked to choose; None = the encoder's calibration
     encoder: str | None = None
-    intent_threshold: float | None = None
+    meaning_threshold: float | None = None
     ambiguity_margin: float | None = None
+    # the old character-similarity threshold; no longer used (its 0.6 would be far too low a
+    # cosine for e5): accepted so old flows load, reported by lint
+    intent_threshold: float | None = Field(None, deprecated=True)
     hours: BusinessHours = BusinessHours()
     globals: GlobalCommands = GlobalCommands()
     variables: dict[str, str | int | float | bool] = {}

@@ -193,7 +193,7 @@ class FlowRunner:
 
     def _matcher(self):
         f = self.flow
-        return matcher_for(f.encoder, f.intent_threshold, f.ambiguity_margin)
+        return matcher_for(f.encoder, f.meaning_threshold, f.ambiguity_margin)
 
     # ---- running ----
     def start(self) -> list[Event]:
