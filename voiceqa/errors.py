@@ -25,7 +25,21 @@ class AudioError(InputError):
     """An audio file is missing, empty, corrupt, silent or too long."""
 
 
+class SilentAudioError(AudioError):
+    """The audio decodes but holds no sound (every frame below the silence floor)."""
+
+
 class ModelError(VoiceQAError):
     """A model's files are missing or damaged."""
 
     exit_code = 3
+
+
+class FlowError(InputError):
+    """An IVR flow, scenario or utterance file is malformed (names the file and line)."""
+
+
+class ExprError(VoiceQAError):
+    """A flow condition is outside the expression grammar or ill-typed (see ``voiceqa.ivr.expr``)."""
+
+    exit_code = 2
