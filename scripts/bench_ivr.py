@@ -1,9 +1,13 @@
 #!/usr/bin/env python
-"""IVR runner throughput: N scenarios of a generated flow with M nodes (text/DTMF input).
+"""IVR benchmarks: caller understanding on the labelled utterance set, and runner throughput.
 
-    .venv/bin/python scripts/bench_ivr.py [--nodes 200] [--scenarios 1000]
+    .venv/bin/python scripts/bench_ivr.py [--encoders e5,use] [--nodes 200] [--scenarios 1000]
 
-Target: 1,000 scenarios of a 200-node flow in under 10 s on 2 cores.
+1. Understanding (tests/data/ivr_utterances.yaml, shipped flows): intent accuracy, confirmation
+   answers ("no" taken as yes = false accept), latency per utterance; per encoder, beside the
+   keyword-only baseline (substring keywords, "yes" if the answer contains 是/对/确认/没错)
+   measured in the same run.
+2. Runner: 1,000 scenarios of a generated 200-node flow (text/DTMF input), target < 10 s.
 """
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from voiceqa.ivr.model import Flow  # noqa: E402
+from voiceqa.ivr.understand import Matcher  # noqa: E402
+from voiceqa.ivr.utterances import evaluate, keyword_baseline, load_set  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 from voiceqa.ivr.paths import enumerate_paths, scenarios_for  # noqa: E402
 from voiceqa.ivr.scenarios import ScenarioFile, run_file  # noqa: E402
 
@@ -52,11 +60,42 @@ def big_flow(n_nodes: int) -> Flow:
     return Flow.model_validate({"name": "big", "start": "start", "globals": {"agent": {"next": "agent"}}, "nodes": nodes})
 
 
+def _line(name: str, rep, ms: tuple[float, float, float]) -> str:
+    fa = len(rep.false_accepts)
+    return (f"{name:<22} intent accuracy {rep.intent_accuracy:.3f}  ambiguous {rep.ambiguous:3d}  "
+            f"confirm accuracy {rep.confirm_accuracy:.3f}  false accepts {fa:2d}  "
+            f"latency ms mean {ms[0]:6.2f} median {ms[1]:6.2f} p95 {ms[2]:6.2f}")
+
+
+def bench_understanding(encoders: list[str], utterances: Path, verbose: bool) -> None:
+    _, cases = load_set(utterances)
+    n_menu = sum(c.node != "confirm" for c in cases)
+    print(f"utterances: {len(cases)} ({n_menu} at menus, {len(cases) - n_menu} confirmation answers)")
+    base = keyword_baseline(cases, REPO / "ivr_flows")
+    print(_line("keyword baseline", base, base.latency_ms()))
+    for enc in encoders:
+        m = Matcher(enc)
+        t = time.perf_counter()
+        m._embed(["您好"])  # model load + first encode, reported apart from per-utterance latency
+        load = time.perf_counter() - t
+        rep = evaluate(cases, REPO / "ivr_flows", m)
+        print(_line(f"{enc} (t={m.threshold})", rep, rep.latency_ms()) + f"  [model load + first encode {load:.1f} s]")
+        print("    by kind: " + "  ".join(f"{k} {a}/{b}" for k, (a, b) in rep.by_kind().items()))
+        if verbose:
+            for r in rep.errors():
+                print(f"    miss {r.case.flow}:{r.case.node} [{r.case.kind}] {r.case.text!r}: expected {r.case.expect}, got {r.got}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--nodes", type=int, default=200)
     ap.add_argument("--scenarios", type=int, default=1000)
+    ap.add_argument("--encoders", default="e5,use", help="comma-separated; empty = skip the understanding benchmark")
+    ap.add_argument("--utterances", type=Path, default=REPO / "tests/data/ivr_utterances.yaml")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list every misunderstood utterance")
     args = ap.parse_args()
+    if args.encoders:
+        bench_understanding([e for e in args.encoders.split(",") if e], args.utterances, args.verbose)
     flow = big_flow(args.nodes)
     paths = enumerate_paths(flow, max_paths=args.scenarios)
     data = scenarios_for(flow, paths)

@@ -9,9 +9,9 @@ import yaml
 from typer.testing import CliRunner
 
 from voiceqa.cli import app
-from voiceqa.ivr.intent import match_intent
+from voiceqa.errors import FlowError
 from voiceqa.ivr.lint import lint
-from voiceqa.ivr.loader import FlowError, load_flow
+from voiceqa.ivr.loader import load_flow
 from voiceqa.ivr.model import Flow, Option
 from voiceqa.ivr.runner import CallerInput, FlowRunner
 from voiceqa.ivr.speech import detect_dtmf
@@ -148,16 +148,20 @@ nodes:
 
 
 def test_intent_matching_without_cloud():
+    from voiceqa.ivr.understand import Choice, Matcher
+
     opts = [
         Option(key="1", label="物流", keywords=["物流", "快递"], examples=["我的包裹到哪了"], next="a"),
         Option(key="2", label="退货", keywords=["退货", "退款"], examples=["东西坏了想退"], next="b"),
     ]
-    assert match_intent("我想查一下快递", opts, 0.6).option.key == "1"  # keyword
-    assert match_intent("我想退火", opts, 0.6).option.key == "2"  # ASR homophone 退火 ~ 退货 (pinyin)
-    assert match_intent("我的包裹到了没有", opts, 0.6).option.key == "1"  # similar to an example
-    assert match_intent("按二", opts, 0.6).option.key == "2"  # spoken key
-    nm = match_intent("今天天气怎么样", opts, 0.6)
-    assert nm.option is None and nm.how == "no match"
+    choices = [Choice(o.key, o.label, tuple(o.keywords), tuple(o.examples), o.key) for o in opts]
+    m = Matcher()
+    assert m.understand("我想查一下快递", choices).choice == "1"  # keyword
+    assert m.understand("我想退火", choices).choice == "2"  # ASR homophone 退火 ~ 退货 (pinyin)
+    assert m.understand("我的包裹到了没有", choices).choice == "1"  # similar to an example
+    assert m.understand("按二", choices).choice == "2"  # spoken key
+    nm = m.understand("今天天气怎么样", choices)
+    assert nm.choice is None and nm.how == "no match"
 
 
 SEEDED = """
@@ -266,6 +270,7 @@ def test_interactive_run():
     result = cli.invoke(app, ["ivr", "run", str(FLOWS / "broadband_repair.yaml")], input="1\n好了\n")
     assert result.exit_code == 0, result.stdout
     assert "宽带故障报修请按1" in result.stdout and "== hangup" in result.stdout
+    assert "(understood: keyword -> 1" in result.stdout  # how the words were understood
 
 
 def test_schema_validates_shipped_flows():
@@ -325,3 +330,18 @@ def test_speech_input_from_a_recorded_caller(dev_calls, tmp_path, single_speaker
     tones = tmp_path / "keys.wav"
     sf.write(tones, dtmf_signal("2", 8000), 8000, subtype="PCM_16")
     assert SpeechInput(single_speaker_transcriber)(tones).value == "2"
+
+
+def test_silent_recorded_reply_is_no_input(tmp_path):
+    """A recording with no sound is the caller saying nothing (SilentAudioError), not a bad file."""
+    import soundfile as sf
+
+    from voiceqa.ivr.speech import SpeechInput
+
+    p = tmp_path / "quiet.wav"
+    sf.write(p, np.zeros(8000, dtype=np.float32), 8000)
+    assert SpeechInput(transcriber=object())(p).kind == "silence"  # no model needed
+    r = FlowRunner(flow_from(MENU), speech=SpeechInput(transcriber=object()))
+    r.start()
+    r.send(CallerInput("audio", str(p)))
+    assert r.s.retries["no_input"] == 1

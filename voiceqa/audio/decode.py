@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import AudioError
+from ..errors import AudioError, SilentAudioError
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
     if samples.shape[1] / rate < 0.1:
         raise AudioError(path, f"too short: {samples.shape[1] / rate:.3f} s of audio")
     if _peak_frame_dbfs(samples, rate) < SILENCE_DBFS:
-        raise AudioError(path, "all silence (no frame above -60 dBFS)")
+        raise SilentAudioError(path, "all silence (no frame above -60 dBFS)")
 
     source_channels = samples.shape[0]
     if source_channels > 2:

@@ -92,6 +92,10 @@ def _show(e) -> None:
         typer.echo(f"[{e.t:6.1f}s]   → {e.target}  ({e.label})")
     elif e.kind == "transfer":
         typer.echo(f"[{e.t:6.1f}s] 转接 {e.target}")
+    elif e.kind == "understood":
+        typer.echo(f"[{e.t:6.1f}s]   (understood: {e.text})")
+    elif e.kind == "error":
+        typer.echo(f"[{e.t:6.1f}s] error: {e.text}")
 
 
 @app.command("test")
@@ -166,7 +170,7 @@ def lint(flow: Path = typer.Argument(...), strict: bool = typer.Option(False, "-
     from ..ivr.lint import lint as run_lint
 
     try:
-        findings = run_lint(_flow(flow))
+        findings = run_lint(_flow(flow), flows_dir=flow.parent)
     except VoiceQAError as exc:
         raise fail(exc) from None
     for x in findings:
@@ -217,6 +221,39 @@ def simulate(
     typer.echo(f"average inputs per call: {rep.avg_steps:.2f}")
     if rep.avg_seconds_to_agent is not None:
         typer.echo(f"average time to reach a person: {rep.avg_seconds_to_agent:.1f} s")
+
+
+def _prompt_transcriber():
+    """The speech core on its single-speaker path (``--num-speakers 1``), loaded once."""
+    from ..pipeline import CallTranscriber, TranscribeOptions
+    from ..separation import SeparationOptions
+
+    return CallTranscriber(TranscribeOptions(sep=SeparationOptions(num_speakers=1)))
+
+
+@app.command("check-prompts")
+def check_prompts(
+    flow: Path = typer.Argument(..., help="Flow file whose nodes carry `prompt_audio:` (paths relative to the flow file)."),
+    threshold: float = typer.Option(0.75, "--threshold", min=0.0, max=1.0,
+                                    help="Minimum pinyin similarity of the transcript to the prompt text."),
+) -> None:
+    """Expect-to-hear: transcribe each recorded prompt and report those that do not say their text,
+    and missing or unreadable audio files (one line each); exit 1 when any fails."""
+    from ..ivr.prompts import check_prompts as run_checks, recorded_prompts
+
+    try:
+        f = _flow(flow)
+        if not recorded_prompts(f):
+            typer.echo(f"{flow}: no node has prompt_audio")
+            raise typer.Exit(0)
+        results = run_checks(f, flow, _prompt_transcriber(), threshold)
+    except VoiceQAError as exc:
+        raise fail(exc) from None
+    for r in results:
+        typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {flow}: {r.line(threshold)}")
+    failed = sum(not r.ok for r in results)
+    typer.echo(f"{len(results)} recorded prompts, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command("schema")

@@ -8,14 +8,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError
+from ..errors import FlowError
 from .model import Flow
 
 T = TypeVar("T", bound=BaseModel)
-
-
-class FlowError(InputError):
-    """A flow or scenario file is malformed."""
+__all__ = ["FlowError", "load_flow", "read_yaml", "validate", "flow_schema"]
 
 
 def _node_line(text: str, loc: tuple) -> int:

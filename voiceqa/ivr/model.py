@@ -5,9 +5,10 @@ editors use to validate it.
 """
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _M(BaseModel):
@@ -39,6 +40,7 @@ class Edge(_M):
 class Menu(_M):
     type: Literal["menu"]
     prompt: str
+    prompt_audio: str | None = None  # recorded prompt (path relative to the flow file); `ivr check-prompts`
     prompt_elderly: str | None = None  # slower, shorter wording for elderly callers
     options: list[Option] = Field(min_length=1)
     reprompts: Reprompts = Reprompts()
@@ -47,6 +49,8 @@ class Menu(_M):
     timeout_s: float = 5.0
     fallback: Edge | None = None  # where to go after too many failures
     barge_in: bool = True
+    # asked when two options fit the caller's words about equally well
+    disambiguate: str = "请问您是要{first}，还是{second}？"
 
 
 class Validation(_M):
@@ -55,15 +59,27 @@ class Validation(_M):
     pattern: str | None = None
     checksum: Literal["luhn", "id_card", "mobile"] | None = None
 
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"pattern {v!r} is not a valid regular expression ({exc})") from None
+        return v
+
 
 class Collect(_M):
     type: Literal["collect"]
     prompt: str
+    prompt_audio: str | None = None
     prompt_elderly: str | None = None
     variable: str
     input: Literal["digits", "speech", "any"] = "any"
     validation: Validation = Validation()
     confirm: str | None = None  # e.g. "您输入的是{value}，确认请按1，重新输入请按2"
+    confirm_unclear: str = "请说“对”或“不对”，或者按键选择。"  # when the answer is neither yes nor no
     invalid_prompt: str = "输入有误，请重新输入。"
     max_attempts: int = 3
     timeout_s: float = 8.0
@@ -74,6 +90,7 @@ class Collect(_M):
 class Play(_M):
     type: Literal["play"]
     prompt: str
+    prompt_audio: str | None = None
     prompt_elderly: str | None = None
     next: str
 
@@ -100,12 +117,14 @@ class Transfer(_M):
     queue: str
     skill: str | None = None
     prompt: str = "正在为您转接，请稍候。"
+    prompt_audio: str | None = None
     reason: str = ""
 
 
 class Hangup(_M):
     type: Literal["hangup"]
     prompt: str = "感谢您的来电，再见。"
+    prompt_audio: str | None = None
     resolved: bool = True  # the call ended in self-service (counts towards containment)
 
 
@@ -127,16 +146,19 @@ Node = Annotated[
 
 
 class BusinessHours(_M):
-    open: str = "08:00"
-    close: str = "20:00"
-    weekdays: list[int] = [1, 2, 3, 4, 5, 6, 7]  # ISO weekday numbers
-    holidays: list[str] = []  # YYYY-MM-DD: closed
+    open: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    close: str = Field("20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = [1, 2, 3, 4, 5, 6, 7]  # ISO weekday numbers
+    holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = []  # YYYY-MM-DD: closed
 
 
 class GlobalCommands(_M):
     agent: Edge | None = None  # 0 / 人工 / 转人工
     agent_keys: list[str] = ["0"]
-    agent_words: list[str] = ["人工", "转人工", "人工服务", "客服"]
+    agent_words: list[str] = ["人工", "转人工", "人工服务", "真人", "找客服", "转客服", "接客服"]  # not bare 客服: 投诉客服 is a complaint
+    # example requests for a person, matched by meaning; empty by default: an out-of-scope
+    # request looks more like "let me talk to someone" than like any option
+    agent_examples: list[str] = []
     back_keys: list[str] = ["*"]
     back_words: list[str] = ["返回", "上一级"]
     repeat_keys: list[str] = ["#"]
@@ -147,10 +169,20 @@ class Flow(_M):
     name: str
     description: str = ""
     start: str
-    intent_threshold: float = 0.6
+    # caller understanding (voiceqa.ivr.understand): sentence encoder (e5 / use / local path;
+    # default $VOICEQA_IVR_ENCODER, then the project default), minimum meaning similarity and
+    # the score gap below which the caller is asked to choose; None = the encoder's calibration
+    encoder: str | None = None
+    meaning_threshold: float | None = None
+    ambiguity_margin: float | None = None
+    # the old character-similarity threshold; no longer used (its 0.6 would be far too low a
+    # cosine for e5): accepted so old flows load, reported by lint
+    intent_threshold: float | None = Field(None, deprecated=True)
     hours: BusinessHours = BusinessHours()
     globals: GlobalCommands = GlobalCommands()
     variables: dict[str, str | int | float | bool] = {}
+    # declared caller-profile fields and their types: lint type-checks `profile.*` in conditions
+    profile: dict[str, Literal["bool", "int", "float", "str"]] = {}
     nodes: dict[str, Node]
 
 

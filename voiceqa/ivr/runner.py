@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..qa.pii import id_checksum_ok, luhn_ok
-from ..text.chinese import han_digits_to_arabic, normalize_for_compare
+from stdnum import luhn
+from stdnum.cn import ric
+
+from ..errors import FlowError, VoiceQAError
+from ..text.chinese import normalize_for_compare
+from ..text.patterns import is_mobile
 from . import expr
-from .intent import match_intent
-from .model import Collect, Condition, Flow, Goto, Hangup, Menu, Play, Return, SetVars, Transfer
+from .model import Collect, Condition, Flow, Goto, Hangup, Menu, Option, Play, Return, SetVars, Transfer
+from .understand import Choice, extract_digits, log as understand_log, matcher_for, yes_no
 
 CHARS_PER_SEC = {"normal": 4.5, "elderly": 3.0}
 REACTION_S = 1.5
@@ -32,7 +36,7 @@ class CallerInput:
 class Event:
     t: float
     node: str
-    kind: str  # prompt | input | transition | no_input | no_match | invalid | transfer | hangup | error
+    kind: str  # prompt | input | understood | transition | no_input | no_match | invalid | transfer | hangup | error
     text: str = ""
     target: str = ""
     label: str = ""
@@ -53,6 +57,7 @@ class Frame:
     name: str
     resume: str | None = None  # where to continue when a sub-flow called from here returns
     caller_node: str | None = None  # the goto node that called the sub-flow
+    menu_history: list[str] = field(default_factory=list)  # this flow's menus, kept while a sub-flow runs
 
 
 @dataclass
@@ -69,6 +74,8 @@ class Session:
     attempts: int = 0
     retries: dict[str, int] = field(default_factory=lambda: {"no_input": 0, "no_match": 0, "invalid": 0})
     pending_value: str | None = None
+    pending_choice: tuple[str, str] | None = None  # asked "A or B?" at this menu
+    disambiguated: bool = False  # already asked once at this menu visit
     menu_history: list[str] = field(default_factory=list)
     outcome: Outcome | None = None
 
@@ -160,6 +167,8 @@ class FlowRunner:
         self._log("transition", target=self.qualified, label=label)
         self.s.no_input = self.s.no_match = self.s.attempts = 0
         self.s.pending_value = None
+        self.s.pending_choice = None
+        self.s.disambiguated = False
 
     def _end(self, outcome: Outcome) -> None:
         self.s.outcome = outcome
@@ -178,9 +187,13 @@ class FlowRunner:
 
         if name not in self._subflows:
             if self.flows_dir is None:
-                raise ValueError(f"sub-flow {name!r} needs the flows folder")
+                raise FlowError(name, "a sub-flow needs the flows folder (flows_dir)")
             self._subflows[name] = load_flow(self.flows_dir / (name if name.endswith(".yaml") else f"{name}.yaml"))
         return self._subflows[name]
+
+    def _matcher(self):
+        f = self.flow
+        return matcher_for(f.encoder, f.meaning_threshold, f.ambiguity_margin)
 
     # ---- running ----
     def start(self) -> list[Event]:
@@ -212,10 +225,14 @@ class FlowRunner:
                 self._go(node.next, "next")
             elif isinstance(node, Condition):
                 scope = self._scope()
-                for b in node.branches:
-                    if expr.evaluate(b.when, scope):
-                        self._go(b.next, f"when:{b.when}")
-                        break
+                try:
+                    taken = next((b for b in node.branches if expr.evaluate(b.when, scope)), None)
+                except expr.ExprError as exc:  # lint reports these as bad-condition
+                    self._log("error", str(exc))
+                    self._end(Outcome("error", reason="bad condition", node=self.qualified))
+                    return
+                if taken is not None:
+                    self._go(taken.next, f"when:{taken.when}")
                 else:
                     self._go(node.default.next, "default")
             elif isinstance(node, Transfer):
@@ -230,14 +247,20 @@ class FlowRunner:
                 return
             elif isinstance(node, Goto):
                 if node.flow:
-                    sub = self._subflow(node.flow)
+                    try:
+                        sub = self._subflow(node.flow)
+                    except VoiceQAError as exc:
+                        self._log("error", f"sub-flow {node.flow}: {exc}")
+                        self._end(Outcome("error", reason=f"sub-flow {node.flow}", node=self.qualified))
+                        return
                     self.stack[-1].resume = node.next
                     self.stack[-1].caller_node = self.node_id
                     src = self.qualified
+                    self.stack[-1].menu_history = self.s.menu_history
                     self.stack.append(Frame(sub, sub.name))
                     self.node_id = node.node or sub.start
                     self.s.edges.append((src, "subflow", self.qualified))
-                    self.s.menu_history = []
+                    self.s.menu_history = []  # "back" stays inside the sub-flow
                 else:
                     self._go(node.node, "goto")
             elif isinstance(node, Return):
@@ -246,6 +269,7 @@ class FlowRunner:
                     self._end(Outcome("return", node=self.qualified))
                     return
                 self.stack.pop()
+                self.s.menu_history = self.stack[-1].menu_history  # "back" returns to the caller's menus
                 caller = f"{self.stack[-1].name}:{self.stack[-1].caller_node}"
                 self.node_id = self.stack[-1].resume or self.flow.start
                 self.s.edges.append((caller, "resume", self.qualified))
@@ -256,11 +280,11 @@ class FlowRunner:
 
     def send(self, inp: CallerInput) -> list[Event]:
         if self.ended:
-            raise RuntimeError("the call has ended")
+            raise FlowError(self.qualified, "the call has ended; no more input is taken")
         n = len(self.s.trace)
         if inp.kind == "audio":
             if self.speech is None:
-                raise ValueError("audio input needs a speech recogniser")
+                raise FlowError(inp.value, "audio input needs a speech recogniser")
             inp = self.speech(inp.value)
         self._log("input", f"{inp.kind}:{inp.value}" if inp.kind != "silence" else "silence")
         node = self.node
@@ -277,10 +301,38 @@ class FlowRunner:
             self._enter()
         return self.s.trace[n:]
 
+    # ---- caller understanding ----
+    def _choices(self, node: Menu) -> list[tuple[Choice, Option | None]]:
+        """The menu's options (and the global agent command) as understanding choices."""
+        out, seen = [], set()
+        for i, o in enumerate(node.options):
+            cid = o.intent or o.key or o.label or f"option{i + 1}"
+            if cid in seen or cid == "agent":
+                cid = f"{cid}#{i + 1}"
+            seen.add(cid)
+            out.append((Choice(cid, o.label or cid, tuple(o.keywords), tuple(o.examples), o.key), o))
+        agent = self._agent_choice()
+        if agent:
+            out.append((agent, None))
+        return out
+
+    def _agent_choice(self) -> Choice | None:
+        g = self.flow.globals
+        if not g.agent:
+            return None
+        return Choice("agent", "人工服务", tuple(g.agent_words), tuple(g.agent_examples))
+
+    def _wants_agent(self, text: str) -> bool:
+        """The caller asks for a person (keywords only, negation-aware: 不用转人工 is not a request)."""
+        agent = self._agent_choice()
+        if not agent:
+            return False
+        res = self._matcher().understand(text, [agent], keywords_only=True)
+        return res.choice == "agent"
+
     # ---- menus ----
     def _global(self, inp: CallerInput) -> str | None:
         g = self.flow.globals
-        text = normalize_for_compare(inp.value) if inp.kind == "say" else ""
         if inp.kind == "dtmf":
             if inp.value in g.agent_keys and g.agent:
                 return "agent"
@@ -288,9 +340,9 @@ class FlowRunner:
                 return "back"
             if inp.value in g.repeat_keys:
                 return "repeat"
+            return None
+        text = normalize_for_compare(inp.value) if inp.kind == "say" else ""
         if text:
-            if g.agent and any(normalize_for_compare(w) in text for w in g.agent_words):
-                return "agent"
             if any(normalize_for_compare(w) == text for w in g.back_words):
                 return "back"
             if any(normalize_for_compare(w) == text for w in g.repeat_words):
@@ -309,6 +361,12 @@ class FlowRunner:
             else:
                 self._say(self._prompt_of(node))
 
+    def _select(self, option: Option | None) -> None:
+        if option is None:
+            self._apply_global("agent", self.node)
+        else:
+            self._go(option.next, f"option:{option.key or option.intent or option.label}")
+
     def _menu_input(self, node: Menu, inp: CallerInput) -> None:
         if inp.kind == "silence":
             self.s.no_input += 1
@@ -318,14 +376,30 @@ class FlowRunner:
         cmd = self._global(inp)
         if cmd:
             return self._apply_global(cmd, node)
-        option = None
         if inp.kind == "dtmf":
             option = next((o for o in node.options if o.key and o.key == inp.value), None)
+            if option is not None:
+                return self._select(option)
         else:
-            option = match_intent(inp.value, node.options, self.flow.intent_threshold).option
-        if option is not None:
-            self._go(option.next, f"option:{option.key or option.intent or option.label}")
-            return
+            choices = self._choices(node)
+            by_id = {c.id: (c, o) for c, o in choices}
+            pending, self.s.pending_choice = self.s.pending_choice, None
+            if pending:  # answering "A or B?"
+                res = self._matcher().understand(inp.value, [by_id[i][0] for i in pending], ordinal_of=pending)
+                self._log("understood", res.describe())
+                if res.choice:
+                    return self._select(by_id[res.choice][1])
+            res = self._matcher().understand(inp.value, [c for c, _ in choices])
+            self._log("understood", res.describe())
+            understand_log.debug("%s %r: %s", self.qualified, inp.value, res.describe())
+            if res.choice:
+                return self._select(by_id[res.choice][1])
+            if res.ambiguous and not self.s.disambiguated:
+                self.s.pending_choice = res.ambiguous[:2]
+                self.s.disambiguated = True
+                first, second = (by_id[i][0].label for i in res.ambiguous[:2])
+                self._say(node.disambiguate.replace("{first}", first).replace("{second}", second))
+                return
         self.s.no_match += 1
         self.s.retries["no_match"] += 1
         self._log("no_match", inp.value)
@@ -344,9 +418,12 @@ class FlowRunner:
         self._say(self._render(text) + (" " + self._prompt_of(node) if prompts else ""))
 
     # ---- collecting digits ----
-    def _digits(self, inp: CallerInput) -> str:
-        raw = inp.value.rstrip("#") if inp.kind == "dtmf" else han_digits_to_arabic(normalize_for_compare(inp.value))
-        return raw
+    def _value(self, node: Collect, inp: CallerInput) -> str:
+        if inp.kind == "silence":
+            return ""
+        if inp.kind == "dtmf":
+            return inp.value.rstrip("#").replace("*", "X")
+        return extract_digits(inp.value) or normalize_for_compare(inp.value)
 
     def _valid(self, node: Collect, value: str) -> bool:
         v = node.validation
@@ -356,39 +433,64 @@ class FlowRunner:
             return False
         if v.pattern and not re.fullmatch(v.pattern, value):
             return False
-        if v.checksum == "luhn" and not (value.isdigit() and luhn_ok(value)):
+        if v.checksum == "luhn" and not (value.isdigit() and luhn.is_valid(value)):
             return False
-        if v.checksum == "id_card" and not id_checksum_ok(value):
+        if v.checksum == "id_card" and not ric.is_valid(value):  # 18 digits/X, birth date and check digit
             return False
-        if v.checksum == "mobile" and not re.fullmatch(r"1[3-9]\d{9}", value):
+        if v.checksum == "mobile" and not is_mobile(value):
             return False
         return True
 
-    def _collect_input(self, node: Collect, inp: CallerInput) -> None:
-        if inp.kind == "say" and self._global(inp) == "agent":
-            return self._apply_global("agent", node)
-        if self.s.pending_value is not None:  # answering the confirmation
-            yes = inp.kind == "dtmf" and inp.value == "1" or inp.kind == "say" and any(w in inp.value for w in ("是", "对", "确认", "没错"))
-            if yes:
-                self.s.variables[node.variable] = self.s.pending_value
-                self._go(node.on_success.next, "success")
-            else:
-                self.s.pending_value = None
-                self._say(self._prompt_of(node))
-            return
-        value = "" if inp.kind == "silence" else self._digits(inp)
-        if value and self._valid(node, value):
-            if node.confirm:
-                self.s.pending_value = value
-                self._say(self._render(node.confirm.replace("{value}", value)))
-            else:
-                self.s.variables[node.variable] = value
-                self._go(node.on_success.next, "success")
-            return
+    def _accept(self, node: Collect, value: str) -> None:
+        if node.confirm:
+            self.s.pending_value = value
+            self._say(self._render(node.confirm.replace("{value}", value)))
+        else:
+            self.s.variables[node.variable] = value
+            self._go(node.on_success.next, "success")
+
+    def _fail_attempt(self, node: Collect, kind: str, value: str, prompt: str) -> None:
         self.s.attempts += 1
-        self.s.retries["invalid" if value else "no_input"] += 1
-        self._log("invalid" if value else "no_input", value)
+        self.s.retries[kind] += 1
+        self._log(kind, value)
         if self.s.attempts >= node.max_attempts:
             self._go(node.on_failure.next, "failure")
         else:
-            self._say(self._render(node.invalid_prompt) + " " + self._prompt_of(node))
+            self._say(prompt)
+
+    def _confirm_input(self, node: Collect, inp: CallerInput) -> None:
+        """The caller answers "您输入的是…，确认请按1，重新输入请按2"."""
+        if inp.kind == "silence":
+            return self._fail_attempt(node, "no_input", "", self._render(node.confirm.replace("{value}", self.s.pending_value)))
+        if inp.kind == "dtmf":
+            answer = {"1": "yes", "2": "no"}.get(inp.value, "unclear")
+            value = self._value(node, inp)
+        else:
+            value = extract_digits(inp.value)
+            answer = yes_no(inp.value)
+        if value and value != self.s.pending_value and len(value) > 1 and self._valid(node, value):
+            self._log("understood", f"confirm: corrected value {value}")
+            return self._accept(node, value)  # "不对，是…": a corrected number is confirmed again
+        if value == self.s.pending_value and len(value) > 1:
+            answer = "yes"  # the caller repeats the number
+        self._log("understood", f"confirm: {answer}")
+        if answer == "yes":
+            self.s.variables[node.variable] = self.s.pending_value
+            self._go(node.on_success.next, "success")
+        elif answer == "no":
+            self.s.pending_value = None
+            self._say(self._prompt_of(node))
+        else:
+            self._fail_attempt(node, "invalid", inp.value,
+                               node.confirm_unclear + " " + self._render(node.confirm.replace("{value}", self.s.pending_value)))
+
+    def _collect_input(self, node: Collect, inp: CallerInput) -> None:
+        if inp.kind == "say" and self._wants_agent(inp.value):
+            return self._apply_global("agent", node)
+        if self.s.pending_value is not None:
+            return self._confirm_input(node, inp)
+        value = self._value(node, inp)
+        if value and self._valid(node, value):
+            return self._accept(node, value)
+        self._fail_attempt(node, "invalid" if value else "no_input", value,
+                           self._render(node.invalid_prompt) + " " + self._prompt_of(node))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from .intent import similarity
+from ..text.similarity import surface_similarity
 from .loader import read_yaml, validate
 from .model import Flow, Menu, edges
 from .runner import CallerInput, FlowRunner
@@ -164,7 +164,7 @@ def run_scenario(flow: Flow, sc: Scenario, base: Path, flows_dir: Path | None = 
                 return result(False, f"step {i}: prompts {prompt!r} do not contain {e.prompt_contains!r}")
             if e.prompt_matches and not re.search(e.prompt_matches, prompt):
                 return result(False, f"step {i}: prompts {prompt!r} do not match /{e.prompt_matches}/")
-            if e.prompt_similar and max((similarity(p, e.prompt_similar) for p in prompts), default=0.0) < e.min_similarity:
+            if e.prompt_similar and max((surface_similarity(p, e.prompt_similar) for p in prompts), default=0.0) < e.min_similarity:
                 return result(False, f"step {i}: no prompt in {prompt!r} is similar to {e.prompt_similar!r}")
         if step.reply:
             if runner.ended:

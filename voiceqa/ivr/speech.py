@@ -76,14 +76,12 @@ class SpeechInput:
 
     def __call__(self, path: str | Path) -> CallerInput:
         from ..audio import load_audio
-        from ..errors import AudioError
+        from ..errors import SilentAudioError
 
         try:
             audio = load_audio(path)
-        except AudioError as exc:
-            if "silence" in str(exc):
-                return CallerInput("silence")
-            raise
+        except SilentAudioError:  # the caller said nothing: a no-input, not a bad file
+            return CallerInput("silence")
         mono = audio.mono()
         digits = detect_dtmf(mono, audio.rate)
         if digits:
