@@ -39,20 +39,13 @@ def init_worker(cfg: WorkerConfig) -> None:
     """Load models once per process (ProcessPoolExecutor initializer / Dask worker setup)."""
     if cfg.threads > 0:
         os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
-    from ..asr import AsrOptions
     from ..pipeline import CallTranscriber, TranscribeOptions
     from ..qa.rubric import load_rubric
-    from ..roles import RoleOptions
-    from ..separation import SeparationOptions
 
-    options = TranscribeOptions(
-        separation=cfg.separation,
-        asr=AsrOptions(model=cfg.model, cpu_threads=cfg.threads),
-        sep=SeparationOptions(threads=cfg.threads),
-        roles=RoleOptions(agent_channel=cfg.agent_channel),
+    options = TranscribeOptions.from_settings(
+        model=cfg.model, separation=cfg.separation, agent_channel=cfg.agent_channel,
+        threads=cfg.threads, max_duration=cfg.max_duration,
     )
-    if cfg.max_duration:
-        options.max_duration = cfg.max_duration
     _state["transcriber"] = CallTranscriber(options)
     _state["rubric"] = load_rubric(cfg.rubric_path)
     _state["cfg"] = cfg

@@ -11,7 +11,7 @@ from ..schema import Region
 from ..vad import VadOptions
 
 
-@dataclass
+@dataclass(frozen=True)
 class SeparationOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     num_speakers: int | None = 2  # calls are two-party; None = estimate

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..audio import Audio
-from ..vad import detect_speech
+from ..vad import detect_speech, widen_for_asr
 from .base import Separation, SeparationOptions
 
 
@@ -14,5 +14,7 @@ class SingleSpeakerSeparator:
 
     def separate(self, audio: Audio) -> Separation:
         mono = audio.mono()
-        speech = detect_speech([mono], audio.rate, self.options.vad, ["S0"])
-        return Separation(method="single", streams={"S0": mono}, speech=speech)
+        vad = self.options.vad
+        speech = detect_speech([mono], audio.rate, vad, ["S0"])
+        asr_speech = widen_for_asr(speech, vad.asr_pad, vad.asr_merge_gap, audio.duration, exclusive=False)
+        return Separation(method="single", streams={"S0": mono}, speech=speech, asr_speech=asr_speech)
