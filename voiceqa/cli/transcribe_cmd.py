@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono: exact number of speakers (default 2)."),
         min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono: lower bound when the count is unknown."),
         max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono: upper bound when the count is unknown."),
-        beam_size: int = typer.Option(1, "--beam-size", min=1, max=10, help="Whisper beam size (1 = greedy, fastest)."),
+        beam_size: Optional[int] = typer.Option(None, "--beam-size", min=1, max=10, help="Whisper beam size (default 1 = greedy; 5 = a little more accurate, slower)."),
         max_duration: Optional[float] = typer.Option(None, "--max-duration", help="Reject recordings longer than this many seconds (default 4 h)."),
     ) -> None:
         """Transcribe a call: who said what, when, as agent or customer."""
