@@ -115,3 +115,15 @@ def test_backchannel_relabels_only_itself_not_the_turn_around_it():
     assert label_at(15.0) != label_at(1.0) and label_at(19.5) == label_at(15.0)
     flipped = sum(r.duration for r in out if r.speaker != label_at(1.0) and r.end <= 12.0)
     assert flipped <= 1.0  # at most the backchannel itself
+
+
+def test_a_word_is_mapped_inside_one_region():
+    from voiceqa.asr.packing import locate_span
+
+    rate = 100
+    audio = np.zeros(30 * rate, dtype=np.float32)
+    stream, windows = pack({"": audio}, [Region(1.0, 3.0), Region(10.0, 12.0)], rate, window=20.0, gap=0.5)
+    second = windows[0].placements[1]
+    # a word starting in the gap and ending early in the second region belongs to that region only
+    idx, start, end = locate_span(windows[0], second.packed_start - 0.3, second.packed_start + 0.4)
+    assert idx == 1 and abs(start - 10.0) < 1e-6 and abs(end - 10.4) < 1e-6

@@ -5,7 +5,7 @@ transcript so later stages measure silence, dead air and overtalk from the audio
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,12 +84,7 @@ def frames_to_regions(active: np.ndarray, opts: VadOptions, label: str = "", tot
     ]
 
 
-def detect_speech(
-    channels: list[np.ndarray], rate: int, opts: VadOptions | None = None, labels: list[str] | None = None
-) -> dict[str, list[Region]]:
-    """Speech regions for each channel; with two channels, crosstalk (bleed) is suppressed."""
-    opts = opts or VadOptions()
-    labels = labels or [f"S{i}" for i in range(len(channels))]
+def _decisions(channels: list[np.ndarray], rate: int, opts: VadOptions) -> list[np.ndarray]:
     decisions = [speech_frames(c, rate, opts.aggressiveness) for c in channels]
     if len(channels) == 2 and opts.bleed_db > 0:
         e0, e1 = (frame_energy_db(c, rate) for c in channels)
@@ -97,8 +92,30 @@ def detect_speech(
         d0, d1 = decisions[0][:k].copy(), decisions[1][:k].copy()
         decisions[0][:k] = d0 & ~(d1 & (e0[:k] < e1[:k] - opts.bleed_db))
         decisions[1][:k] = d1 & ~(d0 & (e1[:k] < e0[:k] - opts.bleed_db))
+    return decisions
+
+
+def detect_speech(
+    channels: list[np.ndarray], rate: int, opts: VadOptions | None = None, labels: list[str] | None = None
+) -> dict[str, list[Region]]:
+    """Speech regions for each channel; with two channels, crosstalk (bleed) is suppressed."""
+    return detect_speech_for_asr(channels, rate, opts, labels)[0]
+
+
+def detect_speech_for_asr(
+    channels: list[np.ndarray], rate: int, opts: VadOptions | None = None, labels: list[str] | None = None
+) -> tuple[dict[str, list[Region]], dict[str, list[Region]]]:
+    """(tight speech regions for metrics, wider regions for the recogniser) from one pass of
+    webrtcvad: the wide ones pad by ``asr_pad`` and join pauses under ``asr_merge_gap`` before
+    short bursts are dropped, so a soft syllable next to speech is kept."""
+    opts = opts or VadOptions()
+    labels = labels or [f"S{i}" for i in range(len(channels))]
+    decisions = _decisions(channels, rate, opts)
     total = len(channels[0]) / rate
-    return {lab: frames_to_regions(d, opts, lab, total) for lab, d in zip(labels, decisions)}
+    wide = replace(opts, pad=max(opts.pad, opts.asr_pad), merge_gap=max(opts.merge_gap, opts.asr_merge_gap))
+    tight = {lab: frames_to_regions(d, opts, lab, total) for lab, d in zip(labels, decisions)}
+    asr = {lab: frames_to_regions(d, wide, lab, total) for lab, d in zip(labels, decisions)}
+    return tight, asr
 
 
 def widen_for_asr(

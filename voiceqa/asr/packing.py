@@ -96,16 +96,22 @@ def pack(
     return stream, windows
 
 
+def _nearest(placements: list[Placement], t: float) -> Placement:
+    return min(placements, key=lambda p: 0.0 if p.packed_start <= t <= p.packed_start + p.length
+               else min(abs(t - p.packed_start), abs(t - p.packed_start - p.length)))
+
+
 def locate(window: PackedWindow, t: float) -> tuple[int, float]:
     """Map a packed-stream time to (region index, original time), snapping gaps to the nearest region."""
-    best = None
-    for p in window.placements:
-        if p.packed_start <= t <= p.packed_start + p.length:
-            return p.index, p.orig_start + (t - p.packed_start)
-        d = min(abs(t - p.packed_start), abs(t - p.packed_start - p.length))
-        if best is None or d < best[0]:
-            best = (d, p)
-    assert best is not None
-    p = best[1]
+    p = _nearest(window.placements, t)
     clamped = min(max(t, p.packed_start), p.packed_start + p.length)
     return p.index, p.orig_start + (clamped - p.packed_start)
+
+
+def locate_span(window: PackedWindow, start: float, end: float) -> tuple[int, float, float]:
+    """(region index, original start, original end) of a word: the region holding its middle,
+    with both ends mapped inside that region (a word never straddles two regions)."""
+    p = _nearest(window.placements, (start + end) / 2)
+    lo, hi = p.packed_start, p.packed_start + p.length
+    a, b = min(max(start, lo), hi), min(max(end, lo), hi)
+    return p.index, p.orig_start + (a - lo), p.orig_start + (max(a, b) - lo)

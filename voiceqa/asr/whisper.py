@@ -20,7 +20,7 @@ from . import hallucination as hal
 from .base import AsrOptions, RegionText
 from .confidence import CALIBRATED, RAW, calibrate, turn_confidence
 from .model_store import resolve_model
-from .packing import PackedWindow, locate, pack
+from .packing import PackedWindow, locate_span, pack
 
 log = logging.getLogger(__name__)
 RATE = 16000
@@ -146,9 +146,7 @@ class WhisperBackend:
                 if not _usable(seg, o.initial_prompt):
                     continue
                 for w in seg.words or []:
-                    idx, _ = locate(window, (w.start + w.end) / 2)  # the region holding the word
-                    _, t0 = locate(window, w.start)
-                    _, t1 = locate(window, w.end)
+                    idx, t0, t1 = locate_span(window, w.start, w.end)  # the region holding the word
                     prob = calibrate(w.probability, *self.calibration) if self.calibration else w.probability
                     words_by_region.setdefault(idx, []).append(Word(t0, max(t0, t1), to_simplified(w.word), prob))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..audio import Audio
-from ..vad import detect_speech, widen_for_asr
+from ..vad import detect_speech_for_asr
 from .base import Separation, SeparationOptions
 
 
@@ -15,6 +15,5 @@ class SingleSpeakerSeparator:
     def separate(self, audio: Audio) -> Separation:
         mono = audio.mono()
         vad = self.options.vad
-        speech = detect_speech([mono], audio.rate, vad, ["S0"])
-        asr_speech = widen_for_asr(speech, vad.asr_pad, vad.asr_merge_gap, audio.duration, exclusive=False)
+        speech, asr_speech = detect_speech_for_asr([mono], audio.rate, vad, ["S0"])
         return Separation(method="single", streams={"S0": mono}, speech=speech, asr_speech=asr_speech)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..audio import Audio
 from ..errors import AudioError
-from ..vad import detect_speech, widen_for_asr
+from ..vad import detect_speech_for_asr
 from .base import Separation, SeparationOptions
 
 
@@ -19,6 +19,5 @@ class StereoSeparator:
         labels = ["S0", "S1"]
         chans = [audio.channel(0), audio.channel(1)]
         vad = self.options.vad
-        speech = detect_speech(chans, audio.rate, vad, labels)
-        asr_speech = widen_for_asr(speech, vad.asr_pad, vad.asr_merge_gap, audio.duration, exclusive=False)
+        speech, asr_speech = detect_speech_for_asr(chans, audio.rate, vad, labels)
         return Separation(method="stereo", streams=dict(zip(labels, chans)), speech=speech, asr_speech=asr_speech)
