@@ -27,7 +27,7 @@ def scores(dev_transcripts, dev_calls, mode):
 def test_character_error_rate(dev_transcripts, dev_calls, mode, cer_max):
     s = scores(dev_transcripts, dev_calls, mode)
     total = sum(x.errors for x in s) / sum(x.ref_chars for x in s)
-    assert total <= cer_max, f"{mode} CER {total:.3f}"  # measured 0.10 (stereo), 0.11 (mono)
+    assert total <= cer_max, f"{mode} CER {total:.3f}"  # measured 0.11 (stereo), 0.12 (mono) on 5 calls
     worst = max(s, key=lambda x: x.cer)
     assert worst.cer <= 0.35, f"{worst.call_id} CER {worst.cer:.3f}: a window was probably dropped"
 
