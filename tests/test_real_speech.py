@@ -77,7 +77,7 @@ def test_pipeline_keeps_the_words_bare_whisper_keeps(clip_results, kind):
     # measured on these clips (2 shared cores): 16k pipeline 0.204 vs bare 0.204, telephone 0.341 vs
     # 0.379; with the tight VAD regions of before 0.265 and 0.553
     assert ours <= bare + CER_MARGIN, f"{kind}: pipeline CER {ours:.3f} vs bare beam 5 {bare:.3f}"
-    assert ours <= 0.35, f"{kind}: pipeline CER {ours:.3f}"
+    assert ours <= {"16k": 0.30, "tel": 0.45}[kind], f"{kind}: pipeline CER {ours:.3f}"  # a loose floor
 
 
 def test_words_carry_calibrated_probabilities(clip_results):
