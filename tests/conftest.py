@@ -41,10 +41,9 @@ def transcriber():
 @pytest.fixture(scope="session")
 def single_speaker_transcriber(transcriber):
     from voiceqa.pipeline import CallTranscriber, TranscribeOptions
-    from voiceqa.separation import SeparationOptions
 
     # shares the loaded Whisper model (load_whisper is cached per process)
-    return CallTranscriber(TranscribeOptions(sep=SeparationOptions(num_speakers=1)), asr=transcriber.asr)
+    return CallTranscriber(TranscribeOptions.from_settings(num_speakers=1), asr=transcriber.asr)
 
 
 @pytest.fixture(scope="session")

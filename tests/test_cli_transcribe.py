@@ -6,6 +6,7 @@ import json
 from typer.testing import CliRunner
 
 from voiceqa.cli import app
+from voiceqa.text.chinese import normalize_for_compare
 
 from .conftest import SAMPLES
 
@@ -13,10 +14,15 @@ runner = CliRunner()
 
 
 def test_transcribe_json_stereo_sample(transcriber):
-    result = runner.invoke(app, ["transcribe", str(SAMPLES / "call_001_stereo.wav"), "--json"])
+    result = runner.invoke(app, ["transcribe", str(SAMPLES / "call_001_stereo.wav"), "--words"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)  # exactly one JSON object on stdout
+    data = json.loads(result.stdout)  # exactly one JSON object on stdout (--words implies --json)
     assert data["call_id"] == "call_001_stereo"
+    for turn in data["turns"]:  # words with calibrated probabilities, inside their turn
+        assert turn["words"] and set(turn["words"][0]) == {"start", "end", "text", "probability"}
+        assert all(0.0 <= w["probability"] <= 1.0 for w in turn["words"])
+        assert turn["start"] - 0.5 <= turn["words"][0]["start"] <= turn["words"][-1]["end"] <= turn["end"] + 0.5
+        assert normalize_for_compare("".join(w["text"] for w in turn["words"]))[:4] in normalize_for_compare(turn["text"])
     assert data["separation"] == "stereo"
     roles = {t["role"] for t in data["turns"]}
     assert roles == {"agent", "customer"}
@@ -31,13 +37,14 @@ def test_transcribe_readable_mono_sample(transcriber):
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("# call_001_mono") and "separation=diarization" in lines[0]
-    assert lines[1].startswith("[00:01.") and "坐席:" in lines[1]
+    assert lines[1].startswith(("[00:00.9", "[00:01.")) and "坐席:" in lines[1]
     assert any("客户:" in line for line in lines[1:])
 
 
 def test_agent_channel_swaps_roles(transcriber):
     result = runner.invoke(app, ["transcribe", str(SAMPLES / "call_001_stereo.wav"), "--json", "--agent-channel", "1"])
     data = json.loads(result.stdout)
+    assert "words" not in data["turns"][0]  # words only when asked for
     assert data["turns"][0]["role"] == "customer"  # the channel map is obeyed…
     assert any("suggests channel 0 is the agent" in e for e in data["role_evidence"])  # …but flagged
 

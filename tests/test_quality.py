@@ -1,19 +1,17 @@
-"""Quality gates of the speech core with the real models on the shared dev calls and real clips.
+"""Quality gates of the speech core with the real models on the shared dev calls (real
+recordings: tests/test_real_speech.py).
 
 Each threshold fails when quality regresses; the measured values at the time of writing are
 in the comments (2-core CPU, whisper base int8, greedy decoding).
 """
 from __future__ import annotations
 
-import csv
-
 import pytest
 
-from voiceqa.audio.telephone import write_telephone_wav
 from voiceqa.evaluation import load_truth, score_call
-from voiceqa.text.chinese import cer, to_simplified
+from voiceqa.text.chinese import to_simplified
 
-from .conftest import REAL_CLIPS, dev_call_ids
+from .conftest import dev_call_ids
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +27,7 @@ def scores(dev_transcripts, dev_calls, mode):
 def test_character_error_rate(dev_transcripts, dev_calls, mode, cer_max):
     s = scores(dev_transcripts, dev_calls, mode)
     total = sum(x.errors for x in s) / sum(x.ref_chars for x in s)
-    assert total <= cer_max, f"{mode} CER {total:.3f}"  # measured 0.10 (stereo), 0.11 (mono)
+    assert total <= cer_max, f"{mode} CER {total:.3f}"  # measured 0.11 (stereo), 0.12 (mono) on 5 calls
     worst = max(s, key=lambda x: x.cer)
     assert worst.cer <= 0.35, f"{worst.call_id} CER {worst.cer:.3f}: a window was probably dropped"
 
@@ -68,26 +66,3 @@ def test_transcript_contract(dev_transcripts):
     mono = dev_transcripts[("call_001", "mono")].to_dict()
     assert mono["separation"] == "diarization" and mono["models"]["diarization"]
     assert set(mono["timings"]) == {"decode", "vad", "diarize", "asr", "total"}
-
-
-def real_clip_rows():
-    with open(REAL_CLIPS / "refs.tsv", encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-def test_real_human_speech(single_speaker_transcriber, tmp_path):
-    """Real voices are harder than the synthetic calls; telephone band harder still."""
-    if not REAL_CLIPS.is_dir():
-        pytest.skip("no real clips")
-    totals = {"16k": [0, 0], "tel": [0, 0]}
-    for row in real_clip_rows():
-        src = REAL_CLIPS / row["file"]
-        for kind, path in (("16k", src), ("tel", write_telephone_wav(src, tmp_path / row["file"]))):
-            tr = single_speaker_transcriber.transcribe(path)
-            e, n = cer(row["ref"], "".join(t.text for t in tr.turns))
-            totals[kind][0] += e
-            totals[kind][1] += n
-    cer16 = totals["16k"][0] / totals["16k"][1]
-    cer8 = totals["tel"][0] / totals["tel"][1]
-    assert cer16 <= 0.40, cer16  # measured ~0.32
-    assert cer8 <= 0.55, cer8  # measured ~0.46

@@ -64,3 +64,66 @@ def test_pack_and_locate_round_trip():
     first = windows[0]
     idx, orig = locate(first, first.placements[0].packed_start + first.placements[0].length + 0.1)
     assert idx == 0 and abs(orig - 3.0) < 1e-6
+
+
+def test_asr_regions_are_padded_and_joined_but_never_cover_the_other_speaker():
+    from voiceqa.vad import widen_for_asr
+
+    speech = {
+        "A": [Region(1.0, 2.0, "A"), Region(2.5, 3.0, "A"), Region(5.0, 6.0, "A")],
+        "B": [Region(3.1, 4.8, "B")],
+    }
+    wide = widen_for_asr(speech, pad=0.3, merge_gap=0.8, total=6.1, exclusive=True)
+    # A's first two regions join across the 0.5 s pause; padding stops at B's speech and the file end
+    assert [(r.start, r.end) for r in wide["A"]] == [(0.7, 3.1), (4.8, 6.1)]
+    assert [(r.start, r.end) for r in wide["B"]] == [(3.0, 5.0)]  # up to A's speech, not its padding
+    # one channel per speaker: pad freely, but never join across the other party's turn
+    wide = widen_for_asr(speech, pad=0.3, merge_gap=3.0, total=10.0, exclusive=False)
+    assert [(round(r.start, 2), round(r.end, 2)) for r in wide["A"]] == [(0.7, 3.3), (4.7, 6.3)]
+    assert wide["A"][0].speaker == "A"
+
+
+def test_long_regions_are_cut_at_a_pause():
+    from voiceqa.asr.packing import split_long
+
+    rate = 1000
+    x = np.ones(40 * rate, dtype=np.float32)
+    x[int(16.0 * rate): int(16.3 * rate)] = 0.0  # the only pause, inside the allowed span
+    pieces = split_long([Region(0.0, 40.0, "S")], 25.0, {"S": x}, rate)
+    assert [i for i, _ in pieces] == [0, 0]
+    cut = pieces[0][1].end
+    assert 16.0 <= cut <= 16.3 and pieces[1][1].start == cut and pieces[1][1].end == 40.0
+    assert all(r.duration <= 25.0 for _, r in pieces)
+
+
+def test_backchannel_relabels_only_itself_not_the_turn_around_it():
+    from voiceqa.separation.reseg import resegment
+
+    a_voice, b_voice = np.array([1.0, 0.1, 0.0]), np.array([0.1, 1.0, 0.0])
+    b_times = [(5.0, 5.5), (12.0, 20.0)]  # a backchannel inside A's turn, then B's own turn
+
+    def pool(a, b):  # a window's embedding: its voices mixed by how long each one speaks
+        fb = sum(max(0.0, min(b, e) - max(a, s)) for s, e in b_times) / (b - a)
+        return (1 - fb) * a_voice + fb * b_voice
+
+    out = resegment(pool, [Region(0.0, 20.0)], 2, 20.0)
+
+    def label_at(t):
+        return next(r.speaker for r in out if r.start <= t < r.end)
+
+    assert {label_at(t) for t in (1.0, 4.0, 6.5, 9.0, 11.5)} == {label_at(1.0)}  # A's turn stays A
+    assert label_at(15.0) != label_at(1.0) and label_at(19.5) == label_at(15.0)
+    flipped = sum(r.duration for r in out if r.speaker != label_at(1.0) and r.end <= 12.0)
+    assert flipped <= 1.0  # at most the backchannel itself
+
+
+def test_a_word_is_mapped_inside_one_region():
+    from voiceqa.asr.packing import locate_span
+
+    rate = 100
+    audio = np.zeros(30 * rate, dtype=np.float32)
+    stream, windows = pack({"": audio}, [Region(1.0, 3.0), Region(10.0, 12.0)], rate, window=20.0, gap=0.5)
+    second = windows[0].placements[1]
+    # a word starting in the gap and ending early in the second region belongs to that region only
+    idx, start, end = locate_span(windows[0], second.packed_start - 0.3, second.packed_start + 0.4)
+    assert idx == 1 and abs(start - 10.0) < 1e-6 and abs(end - 10.4) < 1e-6

@@ -165,3 +165,84 @@ def pii_recall(card_dict: dict, truth: dict, slack: float = 1.0) -> tuple[int, i
         for p in truth.get("pii", [])
     )
     return found, len(truth.get("pii", []))
+
+
+# ---- speaker attribution on real two-channel recordings (one speaker per channel) ----
+
+GRID = 0.1  # s per frame of the attribution measure
+
+
+def _activity(regions_by_label: list[list], n: int):
+    import numpy as np
+
+    act = np.zeros((n, len(regions_by_label)), dtype=bool)
+    for k, regions in enumerate(regions_by_label):
+        for r in regions:
+            act[int(round(r.start / GRID)): int(round(r.end / GRID)), k] = True
+    return act
+
+
+def channel_reference(channels: list, rate: int):
+    """Who speaks when, from a recording with one speaker per channel: webrtcvad speech of each
+    channel (crosstalk suppressed) on a 0.1 s grid -> bool array (frames, channels)."""
+    from .vad import detect_speech
+
+    speech = detect_speech(list(channels), rate, labels=[str(i) for i in range(len(channels))])
+    n = int(len(channels[0]) / rate / GRID) + 1
+    return _activity([speech[str(i)] for i in range(len(channels))], n)
+
+
+def truth_reference(truth: dict):
+    """The same grid from a dev call's ground truth (column 0 agent, 1 customer)."""
+    n = int(truth["duration_s"] / GRID) + 1
+    segs = _ref_segments(truth)
+    from .schema import Region
+
+    return _activity([[Region(s, e) for s, e, r in segs if r == role] for role in ("agent", "customer")], n)
+
+
+def speaker_attribution(reference, speech: dict) -> float:
+    """Share of single-speaker reference time that the hypothesis gives to that speaker alone,
+    under the best one-to-one mapping of hypothesis speakers to reference speakers. Frames the
+    hypothesis leaves silent or gives to two speakers count as wrong."""
+    from itertools import permutations
+
+    import numpy as np
+
+    labels = sorted(speech)
+    hyp = _activity([speech[lab] for lab in labels], reference.shape[0])[: reference.shape[0]]
+    single = reference.sum(axis=1) == 1
+    if not single.any() or not labels:
+        return 0.0
+    who = reference.argmax(axis=1)
+    alone = hyp.sum(axis=1) == 1
+    best = 0
+    k = reference.shape[1]
+    for perm in permutations(range(len(labels)), min(k, len(labels))):
+        ok = sum(int(np.sum(single & (who == ref_k) & alone & hyp[:, hyp_j])) for ref_k, hyp_j in enumerate(perm))
+        best = max(best, ok)
+    return best / int(single.sum())
+
+
+# ---- word confidence against reference text ----
+
+
+def word_outcomes(words: list[tuple[str, float]], reference: str) -> list[tuple[float, int]]:
+    """(probability, 1 if right) for each recognised word with at least one comparable
+    character: hypothesis characters aligned with the reference by Levenshtein edit operations;
+    a word is right when none of its characters is substituted or deleted."""
+    from rapidfuzz.distance import Levenshtein
+
+    from .text.chinese import normalize_for_compare
+
+    hyp, owner = [], []
+    for i, (text, _) in enumerate(words):
+        for ch in normalize_for_compare(text):
+            hyp.append(ch)
+            owner.append(i)
+    wrong = set()
+    for op in Levenshtein.editops("".join(hyp), normalize_for_compare(reference)):
+        if op.tag in ("replace", "delete"):
+            wrong.add(owner[op.src_pos])
+    seen = sorted(set(owner))
+    return [(words[i][1], int(i not in wrong)) for i in seen]

@@ -14,26 +14,62 @@ from typing import Callable
 import numpy as np
 
 from .asr import ASRBackend, AsrOptions, WhisperBackend
+from .asr.confidence import turn_confidence
 from .audio import Audio, load_audio
 from .audio.decode import DEFAULT_MAX_DURATION
 from .errors import AudioError
 from .roles import RoleOptions, content_roles, stereo_roles
 from .schema import Region, RoleDecision, Transcript, Turn
 from .separation import SeparationOptions, Separator, get_separator
-from .turns import build_turns
+from .turns import build_turns, tighten
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float, float], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class TranscribeOptions:
+    """Everything the speech core can be told, frozen and passed down to each stage.
+
+    Build it with :meth:`from_settings` (what the CLI, batch workers and the IVR pass) rather
+    than assembling the nested stage options by hand."""
+
     separation: str = "auto"  # auto | stereo | diarize | single
     max_duration: float = DEFAULT_MAX_DURATION
     turn_gap: float = 1.2  # same-speaker pause that still continues a turn
     asr: AsrOptions = field(default_factory=AsrOptions)
     sep: SeparationOptions = field(default_factory=SeparationOptions)
     roles: RoleOptions = field(default_factory=RoleOptions)
+
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        model: str | None = None,
+        separation: str = "auto",
+        agent_channel: int = 0,
+        num_speakers: int | None = 2,
+        min_speakers: int | None = None,
+        max_speakers: int | None = None,
+        beam_size: int | None = None,
+        max_duration: float | None = None,
+        threads: int = 0,
+    ) -> "TranscribeOptions":
+        """The one place user-facing settings become stage options. ``None`` keeps a stage's
+        default; ``threads`` (0 = all cores) goes to both CTranslate2 and torch."""
+        asr = AsrOptions(model=model, cpu_threads=threads)
+        if beam_size is not None:
+            asr = replace(asr, beam_size=beam_size)
+        if num_speakers is None and not (min_speakers or max_speakers):
+            num_speakers = 2
+        return cls(
+            separation=separation,
+            max_duration=max_duration or DEFAULT_MAX_DURATION,
+            asr=asr,
+            sep=SeparationOptions(num_speakers=num_speakers, min_speakers=min_speakers,
+                                  max_speakers=max_speakers, threads=threads),
+            roles=RoleOptions(agent_channel=agent_channel),
+        )
 
 
 class CallTranscriber:
@@ -103,7 +139,7 @@ class CallTranscriber:
         t = time.perf_counter()
         asr_speech = sep.asr_speech if sep.asr_speech is not None else sep.speech
         turn_regions = build_turns(asr_speech, self.options.turn_gap)
-        turns = self._recognise(sep.streams, asr_speech, turn_regions, report)
+        turns = self._recognise(sep.streams, asr_speech, turn_regions, sep.speech, report)
         timings["asr"] = time.perf_counter() - t
 
         speakers = sorted(sep.streams)
@@ -139,9 +175,10 @@ class CallTranscriber:
 
     def _recognise(
         self, streams: dict[str, np.ndarray], speech: dict[str, list[Region]], turn_regions: list[list[Region]],
-        report: Progress,
+        tight: dict[str, list[Region]], report: Progress,
     ) -> list[Turn]:
-        """ASR over all speakers' speech regions in time order, then text grouped by turn."""
+        """ASR over all speakers' (padded) speech regions in time order, then text grouped by
+        turn; turn times come from the tight speech regions inside them."""
         regions = sorted((r for regs in speech.values() for r in regs), key=lambda r: (r.start, r.speaker))
         report("asr", 0, 1)
         text_of = {rt.region: rt for rt in self.asr.transcribe_regions(streams, regions)}
@@ -153,8 +190,9 @@ class CallTranscriber:
             text = _join_texts([p.text for p in parts])
             if not text:
                 continue  # speech-like noise that the recogniser found no words in
-            conf = float(np.mean([w.probability for w in words])) if words else 0.0
-            turns.append(Turn(regs[0].speaker, "unknown", regs[0].start, regs[-1].end, text, conf, words))
+            spk = regs[0].speaker
+            start, end = tighten(regs[0].start, regs[-1].end, tight.get(spk, []))
+            turns.append(Turn(spk, "unknown", start, end, text, turn_confidence(words), words))
         return turns
 
 

@@ -31,7 +31,7 @@ OPENER_BONUS = 1.0
 MIN_EVIDENCE = 2.5  # agent score margin needed before naming anyone
 
 
-@dataclass
+@dataclass(frozen=True)
 class RoleOptions:
     agent_channel: int = 0  # stereo: which channel carries the agent
 

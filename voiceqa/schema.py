@@ -37,12 +37,21 @@ def merge_regions(regions: list[Region], gap: float = 0.0) -> list[Region]:
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Word:
+    """One recognised word (for Mandarin, Whisper's pieces of one to a few characters).
+
+    ``probability`` is calibrated: among words given 0.8, about 80 % were right on real
+    speech with reference text (see ``voiceqa/asr/confidence.py``)."""
+
     start: float
     end: float
     text: str
     probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": r2(self.start), "end": r2(self.end), "text": self.text,
+                "probability": round(float(self.probability), 3)}
 
 
 @dataclass
@@ -55,8 +64,8 @@ class Turn:
     confidence: float
     words: list[Word] = field(default_factory=list, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, words: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "speaker": self.speaker,
             "role": self.role,
             "start": r2(self.start),
@@ -64,6 +73,9 @@ class Turn:
             "text": self.text,
             "confidence": round(float(self.confidence), 2),
         }
+        if words:
+            out["words"] = [w.to_dict() for w in self.words]
+        return out
 
 
 @dataclass
@@ -88,14 +100,15 @@ class Transcript:
     speech: dict[str, list[Region]] = field(default_factory=dict, repr=False)
     roles: RoleDecision | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, words: bool = False) -> dict[str, Any]:
+        """The JSON contract; ``words=True`` adds each turn's words with calibrated probabilities."""
         out: dict[str, Any] = {
             "call_id": self.call_id,
             "source": self.source,
             "duration": r2(self.duration),
             "channels": self.channels,
             "separation": self.separation,
-            "turns": [t.to_dict() for t in sorted(self.turns, key=lambda t: (t.start, t.end))],
+            "turns": [t.to_dict(words) for t in sorted(self.turns, key=lambda t: (t.start, t.end))],
             "models": dict(self.models),
             "timings": {k: r2(v) for k, v in self.timings.items()},
             # Speech regions per speaker (from the VAD / diarization): later stages measure
@@ -116,6 +129,7 @@ class Transcript:
             Turn(
                 speaker=t["speaker"], role=t["role"], start=t["start"], end=t["end"],
                 text=t["text"], confidence=t.get("confidence", 0.0),
+                words=[Word(w["start"], w["end"], w["text"], w["probability"]) for w in t.get("words", [])],
             )
             for t in data["turns"]
         ]

@@ -24,3 +24,11 @@ def build_turns(speech: dict[str, list[Region]], max_gap: float = 1.2) -> list[l
         open_turn[r.speaker] = cur
         turns.append(cur)
     return sorted(turns, key=lambda t: t[0].start)
+
+
+def tighten(start: float, end: float, tight: list[Region]) -> tuple[float, float]:
+    """Shrink a turn span measured on (padded) ASR regions to the speech the VAD found in it."""
+    inside = [r for r in tight if r.end > start and r.start < end]
+    if not inside:
+        return start, end
+    return max(start, min(r.start for r in inside)), min(end, max(r.end for r in inside))

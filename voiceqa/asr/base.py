@@ -10,7 +10,7 @@ import numpy as np
 from ..schema import Region, Word
 
 
-@dataclass
+@dataclass(frozen=True)
 class AsrOptions:
     model: str | None = None  # None = bundled whisper base; else a local CTranslate2 model dir
     device: str = "auto"  # cpu | cuda | auto

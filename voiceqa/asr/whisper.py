@@ -18,8 +18,9 @@ from ..schema import Region, Word
 from ..text.chinese import chinese_punctuation, to_simplified
 from . import hallucination as hal
 from .base import AsrOptions, RegionText
+from .confidence import CALIBRATED, RAW, calibrate, turn_confidence
 from .model_store import resolve_model
-from .packing import PackedWindow, locate, pack
+from .packing import PackedWindow, locate_span, pack
 
 log = logging.getLogger(__name__)
 RATE = 16000
@@ -71,6 +72,8 @@ class WhisperBackend:
         self.device = _pick_device(self.options.device)
         self.model = load_whisper(str(path), self.device, self.options.compute_type, self.options.cpu_threads)
         self.name = display
+        # raw -> calibrated word probability (fitted for whisper base int8; None = raw)
+        self.calibration: tuple | None = (RAW, CALIBRATED)
 
     def _decode_batched(self, stream: np.ndarray, windows: list[PackedWindow]) -> list[list]:
         from faster_whisper import BatchedInferencePipeline
@@ -143,15 +146,13 @@ class WhisperBackend:
                 if not _usable(seg, o.initial_prompt):
                     continue
                 for w in seg.words or []:
-                    idx, _ = locate(window, (w.start + w.end) / 2)  # the region holding the word
-                    _, t0 = locate(window, w.start)
-                    _, t1 = locate(window, w.end)
-                    words_by_region.setdefault(idx, []).append(Word(t0, max(t0, t1), w.word, w.probability))
+                    idx, t0, t1 = locate_span(window, w.start, w.end)  # the region holding the word
+                    prob = calibrate(w.probability, *self.calibration) if self.calibration else w.probability
+                    words_by_region.setdefault(idx, []).append(Word(t0, max(t0, t1), to_simplified(w.word), prob))
 
         for idx, words in words_by_region.items():
             text = chinese_punctuation(hal.collapse_repeats(to_simplified("".join(w.text for w in words))))
             if hal.is_subtitle_credit(text) or hal.is_prompt_echo(text, o.initial_prompt):
                 continue
-            conf = float(np.mean([w.probability for w in words])) if words else 0.0
-            results[idx] = RegionText(region=regions[idx], text=text, words=words, confidence=conf)
+            results[idx] = RegionText(region=regions[idx], text=text, words=words, confidence=turn_confidence(words))
         return results

@@ -46,19 +46,12 @@ def init_worker(cfg: WorkerConfig) -> None:
     _state["cfg"] = cfg
     if cfg.transcripts:
         return
-    from ..asr import AsrOptions
     from ..pipeline import CallTranscriber, TranscribeOptions
-    from ..roles import RoleOptions
-    from ..separation import SeparationOptions
 
-    options = TranscribeOptions(
-        separation=cfg.separation,
-        asr=AsrOptions(model=cfg.model, cpu_threads=cfg.threads),
-        sep=SeparationOptions(threads=cfg.threads),
-        roles=RoleOptions(agent_channel=cfg.agent_channel),
+    options = TranscribeOptions.from_settings(
+        model=cfg.model, separation=cfg.separation, agent_channel=cfg.agent_channel,
+        threads=cfg.threads, max_duration=cfg.max_duration,
     )
-    if cfg.max_duration:
-        options.max_duration = cfg.max_duration
     _state["transcriber"] = CallTranscriber(options)
 
 

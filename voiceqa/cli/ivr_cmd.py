@@ -226,9 +226,8 @@ def simulate(
 def _prompt_transcriber():
     """The speech core on its single-speaker path (``--num-speakers 1``), loaded once."""
     from ..pipeline import CallTranscriber, TranscribeOptions
-    from ..separation import SeparationOptions
 
-    return CallTranscriber(TranscribeOptions(sep=SeparationOptions(num_speakers=1)))
+    return CallTranscriber(TranscribeOptions.from_settings(num_speakers=1))
 
 
 @app.command("check-prompts")

@@ -80,7 +80,8 @@ def register(app: typer.Typer) -> None:
                 transcript, data = load_transcript_json(call)
                 acoustics = acoustics_from_json(data)
             else:
-                transcriber = build_transcriber(model, separation.value, agent_channel, num_speakers, None, None, 1, None)
+                transcriber = build_transcriber(model=model, separation=separation.value, agent_channel=agent_channel,
+                                                num_speakers=num_speakers)
                 audio = load_audio(call, transcriber.options.max_duration)
                 with stage_progress() as progress:
                     transcript = transcriber.transcribe_audio(audio, progress)

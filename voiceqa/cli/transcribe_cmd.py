@@ -33,21 +33,11 @@ def format_transcript(tr: Transcript) -> str:
     return "\n".join(lines)
 
 
-def build_transcriber(model, separation, agent_channel, num_speakers, min_speakers, max_speakers, beam_size, max_duration):
-    from ..asr import AsrOptions
+def build_transcriber(**settings):
+    """A :class:`CallTranscriber` from keyword settings (see ``TranscribeOptions.from_settings``)."""
     from ..pipeline import CallTranscriber, TranscribeOptions
-    from ..roles import RoleOptions
-    from ..separation import SeparationOptions
 
-    options = TranscribeOptions(
-        separation=separation,
-        asr=AsrOptions(model=model, beam_size=beam_size),
-        sep=SeparationOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
-        roles=RoleOptions(agent_channel=agent_channel),
-    )
-    if max_duration:
-        options.max_duration = max_duration
-    return CallTranscriber(options)
+    return CallTranscriber(TranscribeOptions.from_settings(**settings))
 
 
 def register(app: typer.Typer) -> None:
@@ -55,25 +45,27 @@ def register(app: typer.Typer) -> None:
     def transcribe(
         call: Path = typer.Argument(..., help="Call recording: WAV (PCM/A-law/mu-law), MP3, FLAC, OGG/Opus; mono or stereo."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+        words: bool = typer.Option(False, "--words", help="JSON with each turn's words: start, end, text, calibrated probability (implies --json)."),
         model: Optional[str] = typer.Option(None, "--model", help="Local CTranslate2 Whisper model folder (default: bundled whisper base)."),
         separation: SeparationChoice = typer.Option(SeparationChoice.auto, "--separation", help="auto = stereo when the two channels differ, else diarize."),
         agent_channel: int = typer.Option(0, "--agent-channel", min=0, max=1, help="Stereo: the channel that carries the agent."),
         num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono: exact number of speakers (default 2)."),
         min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono: lower bound when the count is unknown."),
         max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono: upper bound when the count is unknown."),
-        beam_size: int = typer.Option(1, "--beam-size", min=1, max=10, help="Whisper beam size (1 = greedy, fastest)."),
+        beam_size: Optional[int] = typer.Option(None, "--beam-size", min=1, max=10, help="Whisper beam size (default 1 = greedy; 5 = a little more accurate, slower)."),
         max_duration: Optional[float] = typer.Option(None, "--max-duration", help="Reject recordings longer than this many seconds (default 4 h)."),
     ) -> None:
         """Transcribe a call: who said what, when, as agent or customer."""
-        if num_speakers is None and not (min_speakers or max_speakers):
-            num_speakers = 2
         try:
-            transcriber = build_transcriber(model, separation.value, agent_channel, num_speakers, min_speakers, max_speakers, beam_size, max_duration)
+            transcriber = build_transcriber(
+                model=model, separation=separation.value, agent_channel=agent_channel, num_speakers=num_speakers,
+                min_speakers=min_speakers, max_speakers=max_speakers, beam_size=beam_size, max_duration=max_duration,
+            )
             with stage_progress() as progress:
                 tr = transcriber.transcribe(call, progress=progress)
         except VoiceQAError as exc:
             raise fail(exc) from None
-        if as_json:
-            typer.echo(json.dumps(tr.to_dict(), ensure_ascii=False))
+        if as_json or words:
+            typer.echo(json.dumps(tr.to_dict(words=words), ensure_ascii=False))
         else:
             typer.echo(format_transcript(tr))

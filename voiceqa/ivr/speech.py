@@ -69,9 +69,8 @@ class SpeechInput:
     def transcriber(self):
         if self._transcriber is None:
             from ..pipeline import CallTranscriber, TranscribeOptions
-            from ..separation import SeparationOptions
 
-            self._transcriber = CallTranscriber(TranscribeOptions(sep=SeparationOptions(num_speakers=1)))
+            self._transcriber = CallTranscriber(TranscribeOptions.from_settings(num_speakers=1))
         return self._transcriber
 
     def __call__(self, path: str | Path) -> CallerInput:

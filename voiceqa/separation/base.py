@@ -11,7 +11,7 @@ from ..schema import Region
 from ..vad import VadOptions
 
 
-@dataclass
+@dataclass(frozen=True)
 class SeparationOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     num_speakers: int | None = 2  # calls are two-party; None = estimate
@@ -28,8 +28,9 @@ class Separation:
     streams: dict[str, np.ndarray]  # speaker label -> 16 kHz audio to transcribe that speaker from
     speech: dict[str, list[Region]]  # speaker label -> speech regions, sorted (overlaps included)
     model: str | None = None  # diarization model description, None for stereo
-    asr_speech: dict[str, list[Region]] | None = None  # regions to transcribe, if not `speech`
-    # (a mono mix holds overlapping speech once: it is transcribed for one speaker only)
+    # regions to transcribe, if not `speech`: padded and joined (see VadOptions.asr_pad), and on a
+    # mono mix exclusive (overlapping speech is there once: it is transcribed for one speaker)
+    asr_speech: dict[str, list[Region]] | None = None
 
 
 class Separator(Protocol):

@@ -13,6 +13,7 @@ from ..audio import Audio
 from ..schema import Region, merge_regions
 from .base import Separation, SeparationOptions
 from .reseg import resegment
+from ..vad import detect_speech, widen_for_asr
 
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")  # no telemetry
 log = logging.getLogger(__name__)
@@ -178,13 +179,19 @@ class PyannoteSeparator:
         regions = [Region(float(s.start), float(s.end), str(lab)) for s, _, lab in annotation.itertracks(yield_label=True)]
         k = len(annotation.labels())
         if self.options.resegment and k >= 2:
-            relabelled = self._resegment(regions, k, audio.duration)
+            # label all the speech webrtcvad hears (as on stereo calls), not only what the
+            # segmentation model kept: it drops soft speech and backchannels on real recordings
+            heard = detect_speech([mono], audio.rate, o.vad, ["vad"])["vad"]
+            mask = merge_regions([Region(r.start, r.end) for r in regions] + heard)
+            relabelled = self._resegment(mask, k, audio.duration)
             regions = relabelled or regions
         exclusive = _by_speaker(regions)
         names = {lab: f"S{i}" for i, lab in enumerate(exclusive)}
         asr_speech = {names[lab]: [Region(r.start, r.end, names[lab]) for r in regs] for lab, regs in exclusive.items()}
         full = getattr(out, "speaker_diarization", None)
         speech = _with_overlaps(asr_speech, full) if full is not None else asr_speech
+        vad = o.vad
+        asr_speech = widen_for_asr(asr_speech, vad.asr_pad, vad.asr_merge_gap, audio.duration, exclusive=True)
         return Separation(
             method="diarization",
             streams={name: mono for name in speech},

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..audio import Audio
-from ..vad import detect_speech
+from ..vad import detect_speech_for_asr
 from .base import Separation, SeparationOptions
 
 
@@ -14,5 +14,6 @@ class SingleSpeakerSeparator:
 
     def separate(self, audio: Audio) -> Separation:
         mono = audio.mono()
-        speech = detect_speech([mono], audio.rate, self.options.vad, ["S0"])
-        return Separation(method="single", streams={"S0": mono}, speech=speech)
+        vad = self.options.vad
+        speech, asr_speech = detect_speech_for_asr([mono], audio.rate, vad, ["S0"])
+        return Separation(method="single", streams={"S0": mono}, speech=speech, asr_speech=asr_speech)

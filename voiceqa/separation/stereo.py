@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..audio import Audio
 from ..errors import AudioError
-from ..vad import detect_speech
+from ..vad import detect_speech_for_asr
 from .base import Separation, SeparationOptions
 
 
@@ -18,5 +18,6 @@ class StereoSeparator:
             raise AudioError(audio.path, f"stereo separation needs 2 channels, file has {audio.channels} distinct channel(s)")
         labels = ["S0", "S1"]
         chans = [audio.channel(0), audio.channel(1)]
-        speech = detect_speech(chans, audio.rate, self.options.vad, labels)
-        return Separation(method="stereo", streams=dict(zip(labels, chans)), speech=speech)
+        vad = self.options.vad
+        speech, asr_speech = detect_speech_for_asr(chans, audio.rate, vad, labels)
+        return Separation(method="stereo", streams=dict(zip(labels, chans)), speech=speech, asr_speech=asr_speech)
