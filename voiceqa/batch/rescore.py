@@ -7,7 +7,7 @@ import time
 from sqlalchemy import select
 
 from ..qa.rubric import Rubric
-from ..qa.scorer import acoustics_from_json, score_transcript
+from ..qa.scorer import acoustics_from_json, score_transcript, vectors_from_json
 from ..schema import Transcript
 from ..store.db import session_factory
 from ..store.models import Call
@@ -31,7 +31,8 @@ def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_da
             for call in session.scalars(select(Call).where(Call.id.in_(ids[i:i + CHUNK]))):
                 data = call.transcript
                 transcript = Transcript.from_dict(data)
-                raw, shown = score_transcript(transcript, rubric, acoustics_from_json(data)).stored_and_shown()
+                card = score_transcript(transcript, rubric, acoustics_from_json(data), vectors=vectors_from_json(data))
+                raw, shown = card.stored_and_shown()
                 update_score(session, call, raw, shown)
                 n += 1
             session.commit()

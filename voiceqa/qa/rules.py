@@ -9,8 +9,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from ..text.chinese import normalize_for_compare
-from ..text.pinyin_match import Match, find, syllables
+from ..text.phrases import find_phrase
+from ..text.pinyin_match import Match, syllables
+from ..text.words import has_cue
 from . import rubric as R
 from .context import ScoringContext, char_time
 from .metrics import overtalk as find_overtalk
@@ -44,24 +48,41 @@ def _in_window(ctx: ScoringContext, item: R.Item, t: float) -> bool:
     return True
 
 
-def _phrase_hits(ctx, item, phrases, mode, exclude=()) -> list[tuple[Finding, Match, int]]:
-    """(finding, match, turn index) for every phrase occurrence in the item's role and window."""
+def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, Match, int]]:
+    """(finding, match, turn index) for every phrase occurrence in the item's role and window,
+    as whole words, outside negation and excluded clauses when ``options`` (the rule) asks."""
+    kw = {}
+    if options is not None:
+        kw = {"whole_words": options.whole_words, "exclude": options.exclude,
+              "negation": ctx.negation if options.negation else frozenset()}
     out = []
     for ti, turn in ctx.turns_in(item.role):
-        excluded = [m for ph in exclude for m in find(turn.text, ph, mode)]
         for ph in phrases:
-            for m in find(turn.text, ph, mode):
-                if any(x.start < m.end and m.start < x.end for x in excluded):
-                    continue
+            for m in find_phrase(turn.text, ph, mode, **kw):
                 t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
                 if _in_window(ctx, item, t0):
                     out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
     return sorted(out, key=lambda p: p[0].start)
 
 
+def item_span(item: R.Item, duration: float) -> tuple[float, float]:
+    """The part of the call an item looks at (its window, else the whole call)."""
+    if item.window and item.window.first is not None:
+        return 0.0, min(item.window.first, duration)
+    if item.window and item.window.last is not None:
+        return max(0.0, duration - item.window.last), duration
+    return 0.0, duration
+
+
 def keyword(rule: R.KeywordRule, item, ctx) -> list[Finding]:
-    hits = _phrase_hits(ctx, item, rule.phrases, rule.mode, rule.exclude)
+    hits = _phrase_hits(ctx, item, rule.phrases, rule.mode, rule)
     found = {f.key for f, _, _ in hits}
+    if rule.match == "none":
+        # one finding for the whole span when not one of the phrases was said
+        if hits:
+            return []
+        start, end = item_span(item, ctx.duration)
+        return [Finding(start, end, f"未说：{'/'.join(rule.phrases[:4])}", item.role if item.role != "any" else "any", "none")]
     if rule.match == "all" and found != set(rule.phrases):
         return []
     if rule.match == "at_least" and len(found) < rule.n:
@@ -132,6 +153,55 @@ def similarity(rule: R.SimilarityRule, item, ctx) -> list[Finding]:
     return out
 
 
+def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
+    """Clauses of the item's role and window that mean what an example means: nearest example
+    similarity >= floor, ahead of the nearest counter-example by the margin, and (with
+    ``negation``) agreeing with that example on negation. At most one finding per turn."""
+    cv = ctx.vectors
+    if cv is None or ctx.encoder is None or not len(cv.units):
+        return []
+    allowed = {ti for ti, _ in ctx.turns_in(item.role)}
+    rows = [k for k, (ti, s, _) in enumerate(cv.units) if ti in allowed and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
+    if not rows:
+        return []
+    from .semantic import example_vectors
+
+    examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
+    counters = [x for x in rule.counter_examples if x not in ctx.holdout]
+    floor = rule.min_similarity if rule.min_similarity is not None else ctx.calibration.min_similarity
+    margin = rule.margin if rule.margin is not None else ctx.calibration.margin
+    V = cv.vectors[rows]
+    sims = V @ example_vectors(ctx.encoder, examples).T
+    best_i = sims.argmax(axis=1)
+    best = sims[np.arange(len(rows)), best_i]
+    counter = (V @ example_vectors(ctx.encoder, counters).T).max(axis=1) if counters else np.full(len(rows), -1.0)
+    out, seen = [], set()
+    for k, r in enumerate(rows):
+        if best[k] < floor or best[k] - counter[k] < margin:
+            continue
+        ti, s, e = cv.units[r]
+        if ti in seen:
+            continue
+        turn = ctx.turns[ti]
+        clause = turn.text[s:e]
+        if rule.negation and ctx.negation and has_cue(clause, ctx.negation) != has_cue(examples[best_i[k]], ctx.negation):
+            continue
+        seen.add(ti)
+        out.append(Finding(char_time(turn, s), char_time(turn, e), clause[:40], turn.role, rule.label or examples[best_i[k]]))
+    return out
+
+
+def any_of(rule: R.AnyOfRule, item, ctx) -> list[Finding]:
+    """Findings of the sub-rules in order; a later finding that overlaps one already kept
+    (the same words found by keyword and by meaning) is dropped."""
+    out: list[Finding] = []
+    for sub in rule.rules:
+        for f in EVALUATORS[type(sub)](sub, item, ctx):
+            if not any(f.start < g.end and g.start < f.end or (f.start, f.end) == (g.start, g.end) for g in out):
+                out.append(f)
+    return sorted(out, key=lambda f: f.start)
+
+
 def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
     out = []
     agent_turns = [t for t in ctx.turns if t.role == "agent"]
@@ -139,7 +209,7 @@ def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
         limit = rule.max_seconds
         notice = next(
             (t for t in agent_turns if a - HOLD_LOOKBACK <= t.end <= a + 0.5
-             and any(find(t.text, p, "pinyin") for p in rule.hold_phrases)),
+             and any(find_phrase(t.text, p, "pinyin") for p in rule.hold_phrases)),
             None,
         )
         if notice is not None:
@@ -201,7 +271,7 @@ def emotion(rule: R.EmotionRule, item, ctx) -> list[Finding]:
 
 
 def agent_care(rule: R.AgentCareRule, item, ctx) -> list[Finding]:
-    return [f for f, _, _ in _phrase_hits(ctx, item, rule.insults, rule.mode)]
+    return [f for f, _, _ in _phrase_hits(ctx, item, rule.insults, rule.mode, rule)]
 
 
 PII_NAMES = {"mobile": "手机号", "landline": "固话", "id_card": "身份证号", "bank_card": "银行卡号", "email": "邮箱", "number": "长数字"}
@@ -219,7 +289,7 @@ EVALUATORS: dict[type, Callable[..., list[Finding]]] = {
     R.KeywordRule: keyword, R.RegexRule: regex, R.ProximityRule: proximity, R.SequenceRule: sequence,
     R.SimilarityRule: similarity, R.SilenceRule: silence, R.OvertalkRule: overtalk, R.SpeechRateRule: speech_rate,
     R.CallLengthRule: call_length, R.RaisedVoiceRule: raised_voice, R.EmotionRule: emotion,
-    R.AgentCareRule: agent_care, R.PiiRule: pii,
+    R.AgentCareRule: agent_care, R.PiiRule: pii, R.SemanticRule: semantic, R.AnyOfRule: any_of,
 }
 
 

@@ -1,0 +1,48 @@
+"""Find rule phrases in a sentence as words, outside negation and excluded contexts.
+
+One helper for every rule type and the emotion lexicon: a raw hit of :func:`pinyin_match.find`
+counts only when
+- a phrase of up to ``WORD_CHARS`` characters starts and ends on jieba word boundaries
+  (滚 does not fire on 滚动, 工商 not on 工商银行, 烦 not on 麻烦);
+- no negation cue governs it (没有要投诉的意思), when negation cues are given;
+- its clause holds none of the ``exclude`` context words (如果您还有不清楚的地方).
+"""
+from __future__ import annotations
+
+from .chinese import to_simplified
+from .pinyin_match import Match, find
+from .words import clause_bounds, is_word_match, negated
+
+WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
+
+
+def find_phrase(
+    text: str,
+    phrase: str,
+    mode: str = "pinyin",
+    *,
+    whole_words: bool = True,
+    negation: frozenset[str] = frozenset(),
+    exclude: tuple[str, ...] | list[str] = (),
+) -> list[Match]:
+    hits = find(text, phrase, mode)
+    if not hits:
+        return hits
+    simple = to_simplified(text)
+    out = []
+    for m in hits:
+        if whole_words and len(phrase) <= WORD_CHARS and not is_word_match(simple, m.start, m.end):
+            continue
+        if negation and negated(simple, m.start, negation):
+            continue
+        if exclude:
+            c0, c1 = clause_bounds(simple, m.start)
+            clause = simple[c0:max(c1, m.end)]
+            if any(x and x in clause for x in exclude):
+                continue
+        out.append(m)
+    return out
+
+
+def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:
+    return bool(find_phrase(text, phrase, mode, **kw))

@@ -1,0 +1,101 @@
+"""Word boundaries, clauses and negation scope in Mandarin text (jieba segmentation).
+
+Rule phrases are searched character by character (or by pinyin); these helpers decide
+whether a hit is a *word* of the sentence (滚 is not a word of 滚动, 工商 is not a word of
+工商银行) and whether a negation cue governs it (没有要投诉的意思).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:、…\s]+")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+@lru_cache(maxsize=65536)
+def tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, word) for each jieba word of ``text`` (precise mode, no HMM guessing of
+    unseen words: ASR slips would otherwise glue rule words to their neighbours)."""
+    out, pos = [], 0
+    for w in _tokenizer().cut(text, HMM=False):
+        out.append((pos, pos + len(w), w))
+        pos += len(w)
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def boundaries(text: str) -> frozenset[int]:
+    return frozenset({0, len(text)} | {s for s, _, _ in tokens(text)} | {e for _, e, _ in tokens(text)})
+
+
+def is_word_match(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` starts and ends on word boundaries."""
+    b = boundaries(text)
+    return start in b and end in b
+
+
+def clause_bounds(text: str, index: int) -> tuple[int, int]:
+    """(start, end) of the clause (between punctuation marks) that holds character ``index``."""
+    start = 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.end() <= index:
+            start = m.end()
+        else:
+            return start, max(m.start(), start)
+    return start, len(text)
+
+
+def clauses(text: str, min_chars: int = 4) -> list[tuple[int, int]]:
+    """Clause spans of ``text``; clauses shorter than ``min_chars`` join the next one (好的，
+    is not a sentence of its own)."""
+    spans, start = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    merged: list[tuple[int, int]] = []
+    pending: tuple[int, int] | None = None
+    for s, e in spans:
+        if pending is not None:
+            s = pending[0]
+            pending = None
+        if e - s < min_chars:
+            pending = (s, e)
+            continue
+        merged.append((s, e))
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], pending[1])
+        else:
+            merged.append(pending)
+    return merged
+
+
+def negated(text: str, start: int, cues: frozenset[str], scope: int = 3) -> bool:
+    """A negation cue among the ``scope`` words before ``start`` in the same clause
+    (没有要|投诉, 不是说|你们|态度不好). Cues are whole jieba words, so 不 inside 不好 or
+    能不能 is not a cue for what follows."""
+    if not cues:
+        return False
+    c0, _ = clause_bounds(text, start)
+    before = [w for s, e, w in tokens(text) if c0 <= s and e <= start and w.strip()]
+    return any(w in cues for w in before[-scope:])
+
+
+def has_cue(text: str, cues: frozenset[str]) -> bool:
+    """Any negation cue as a word of ``text``."""
+    return any(w in cues for _, _, w in tokens(text))
