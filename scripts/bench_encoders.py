@@ -50,13 +50,19 @@ def case_features(rubric, encoder, cases, negation):
                 if isinstance(rule, SemanticRule):
                     clauses = [tr.turns[0].text[s:e] for _, s, e in call_units(tr)]
                     ex = [x for x in rule.examples if x not in c.holdout]
-                    co = [x for x in rule.counter_examples if x not in c.holdout]
+                    co = [x for x in (*rule.counter_examples, *rubric.semantic.background) if x not in c.holdout]
+                    clauses = [x for x in clauses if len(x) >= rule.min_chars] or clauses[:0]
+                    if not clauses:
+                        continue
                     V = example_vectors(encoder, clauses)
                     sims = V @ example_vectors(encoder, ex).T
-                    bi = sims.argmax(1)
+                    if rule.negation:
+                        en = np.array([has_cue(x, negation) for x in ex])
+                        cn = np.array([has_cue(x, negation) for x in clauses])
+                        sims = np.where(cn[:, None] == en[None, :], sims, -1.0)
                     best = sims.max(1)
                     cnt = (V @ example_vectors(encoder, co).T).max(1) if co else np.full(len(clauses), -1.0)
-                    pol = np.array([(not rule.negation) or has_cue(cl, negation) == has_cue(ex[b], negation) for cl, b in zip(clauses, bi)])
+                    pol = np.ones(len(clauses), bool)
                     sem.append((best, cnt, pol))
                 else:
                     sub = item.model_copy(update={"rule": rule})

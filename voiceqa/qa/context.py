@@ -28,6 +28,7 @@ class ScoringContext:
     vectors: "ClauseVectors | None" = None  # clause embeddings, for semantic rules
     encoder: Any = None  # the encoder that made ``vectors`` (examples are embedded with it)
     calibration: Any = None  # the rubric's thresholds for that encoder
+    background: tuple[str, ...] = ()  # ordinary talk every semantic rule must be nearer its examples than
     holdout: frozenset[str] = frozenset()  # examples to ignore (leave-one-out in `rubric test`)
 
     @property

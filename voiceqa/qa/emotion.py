@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..text.lexicon import Lexicon, shipped_lexicon
-from ..text.phrases import has_phrase
+from ..text.phrases import find_phrases
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,19 @@ def sentiment(text: str) -> float:
 
 def _hits(text: str, words: tuple[str, ...], negation: frozenset[str]) -> list[str]:
     """Lexicon words said in ``text``: whole words, by pinyin from two characters on, not negated."""
-    return [
-        w for w in words
-        if has_phrase(text, w, "pinyin" if len(w) >= 2 and not w.isdigit() else "exact", negation=negation)
-    ]
+    found = {w for w, _ in find_phrases(text, _long(words), "pinyin", negation=negation)}
+    found |= {w for w, _ in find_phrases(text, _short(words), "exact", negation=negation)}
+    return [w for w in words if w in found]
+
+
+@lru_cache(maxsize=64)
+def _long(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if len(w) >= 2 and not w.isdigit())
+
+
+@lru_cache(maxsize=64)
+def _short(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if not (len(w) >= 2 and not w.isdigit()))
 
 
 def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: EmotionLexicon | None = None) -> TurnEmotion:

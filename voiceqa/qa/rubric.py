@@ -116,6 +116,7 @@ class SemanticRule(_Rule):
     min_similarity: float | None = Field(None, gt=0, le=1)
     margin: float | None = Field(None, ge=-1, le=1)
     negation: bool = True
+    min_chars: int = Field(4, ge=1)  # shorter clauses (喂，请讲) carry too little meaning to judge
     label: str = ""  # names the finding (e.g. refusal), shown in the flag's rule id
 
 
@@ -249,6 +250,9 @@ class SemanticSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     encoder: str = "use"
+    # ordinary call talk no item is about: a counter-example of every semantic rule, so a
+    # clause must be nearer an item's examples than everyday business talk to match
+    background: list[str] = []
     calibration: dict[str, Calibration] = {
         "use": Calibration(min_similarity=0.5, margin=0.05),
         "e5": Calibration(min_similarity=0.87, margin=0.01),
@@ -327,11 +331,11 @@ def _item_lines(text: str) -> dict[int, int]:
 _PHRASE_FIELDS = ("phrases", "exclude", "a", "b", "first", "then", "examples", "counter_examples", "insults", "hold_phrases")
 
 
-def _expand(rule: Any, lexicon: Lexicon, where: str) -> None:
+def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:
     """Replace ``"@name"`` entries of a rule's phrase lists by the lexicon list ``name``."""
     if not isinstance(rule, dict):
         return
-    for key in _PHRASE_FIELDS:
+    for key in fields:
         values = rule.get(key)
         if isinstance(values, list):
             out = []
@@ -381,6 +385,10 @@ def parse_rubric(text: str, source: str, base_dir: Path | None = None) -> Rubric
             raise RubricError(source, f"line {line}: item {item.get('id', i)!r}: missing 'points' (weight)")
     lexicon = _load_lexicons(data.get("lexicons", []), base_dir, source)
     lines = _item_lines(text)
+    try:
+        _expand(data.get("semantic"), lexicon, "semantic", ("background",))
+    except ValueError as exc:
+        raise RubricError(source, f"line 1: {exc}") from None
     for i, item in enumerate(data["items"]):
         if isinstance(item, dict):
             try:

@@ -60,15 +60,20 @@ class Stats:
 
 
 def own_cases(rubric: Rubric) -> list[Case]:
+    """Each item's semantic examples (must fire) and counter-examples (must not), and the
+    rubric's background talk (must fire no item); each sentence judged without itself."""
     out = []
     for item in rubric.items:
         role = "agent" if item.role == "any" else item.role
-        for rule in leaf_rules(item.rule):
-            if isinstance(rule, SemanticRule):
-                for x in rule.examples:
-                    out.append(Case(x, role, (item.id,), item.id, True, "examples", frozenset({x})))
-                for x in rule.counter_examples:
-                    out.append(Case(x, role, (item.id,), item.id, False, "examples", frozenset({x})))
+        rules = [r for r in leaf_rules(item.rule) if isinstance(r, SemanticRule)]
+        if rules:
+            for x in rubric.semantic.background:
+                out.append(Case(x, role, (item.id,), item.id, False, "examples", frozenset({x})))
+        for rule in rules:
+            for x in rule.examples:
+                out.append(Case(x, role, (item.id,), item.id, True, "examples", frozenset({x})))
+            for x in rule.counter_examples:
+                out.append(Case(x, role, (item.id,), item.id, False, "examples", frozenset({x})))
     return out
 
 
@@ -130,12 +135,14 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
         encoder = get_encoder(rubric.semantic.encoder)
         calibration = rubric.semantic.thresholds(encoder.name)
         clause_texts = [tr.turns[ti].text[s:e] for tr in transcripts for ti, s, e in call_units(tr)]
-        example_vectors(encoder, clause_texts + [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)])
+        example_vectors(encoder, clause_texts + list(rubric.semantic.background)
+                        + [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)])
     items = {it.id: it for it in rubric.items}
     stats: dict[tuple[str, str], Stats] = {}
     for case, tr in zip(cases, transcripts):
         emotions = [turn_emotion(case.text, 0.0, case.role, lex).label]
-        ctx = ScoringContext(tr, {}, emotions, negation=lex.negation, encoder=encoder, calibration=calibration, holdout=case.holdout)
+        ctx = ScoringContext(tr, {}, emotions, negation=lex.negation, encoder=encoder, calibration=calibration,
+                             background=tuple(rubric.semantic.background), holdout=case.holdout)
         if encoder is not None:
             units = call_units(tr)
             vecs = example_vectors(encoder, [tr.turns[ti].text[s:e] for ti, s, e in units])

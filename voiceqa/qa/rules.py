@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ..text.chinese import normalize_for_compare
-from ..text.phrases import find_phrase
+from ..text.phrases import find_phrase, find_phrases
 from ..text.pinyin_match import Match, syllables
 from ..text.words import has_cue
 from . import rubric as R
@@ -57,11 +57,10 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
               "negation": ctx.negation if options.negation else frozenset()}
     out = []
     for ti, turn in ctx.turns_in(item.role):
-        for ph in phrases:
-            for m in find_phrase(turn.text, ph, mode, **kw):
-                t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
-                if _in_window(ctx, item, t0):
-                    out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
+        for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
+            t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
+            if _in_window(ctx, item, t0):
+                out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
     return sorted(out, key=lambda p: p[0].start)
 
 
@@ -155,39 +154,42 @@ def similarity(rule: R.SimilarityRule, item, ctx) -> list[Finding]:
 
 def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
     """Clauses of the item's role and window that mean what an example means: nearest example
-    similarity >= floor, ahead of the nearest counter-example by the margin, and (with
-    ``negation``) agreeing with that example on negation. At most one finding per turn."""
+    similarity >= floor and ahead of the nearest counter-example (or background sentence) by
+    the margin. With ``negation``, a clause is compared only with examples of its own polarity
+    (embeddings put 我要投诉 and 我不投诉 close together). At most one finding per turn."""
     cv = ctx.vectors
     if cv is None or ctx.encoder is None or not len(cv.units):
         return []
     allowed = {ti for ti, _ in ctx.turns_in(item.role)}
-    rows = [k for k, (ti, s, _) in enumerate(cv.units) if ti in allowed and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
+    rows = [k for k, (ti, s, e) in enumerate(cv.units)
+            if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
+            and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
     if not rows:
         return []
     from .semantic import example_vectors
 
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
-    counters = [x for x in rule.counter_examples if x not in ctx.holdout]
+    counters = [x for x in (*rule.counter_examples, *ctx.background) if x not in ctx.holdout]
     floor = rule.min_similarity if rule.min_similarity is not None else ctx.calibration.min_similarity
     margin = rule.margin if rule.margin is not None else ctx.calibration.margin
     V = cv.vectors[rows]
     sims = V @ example_vectors(ctx.encoder, examples).T
+    clause_text = [ctx.turns[cv.units[r][0]].text[cv.units[r][1]:cv.units[r][2]] for r in rows]
+    if rule.negation and ctx.negation:
+        ex_neg = np.array([has_cue(x, ctx.negation) for x in examples])
+        cl_neg = np.array([has_cue(x, ctx.negation) for x in clause_text])
+        sims = np.where(cl_neg[:, None] == ex_neg[None, :], sims, -1.0)
     best_i = sims.argmax(axis=1)
     best = sims[np.arange(len(rows)), best_i]
     counter = (V @ example_vectors(ctx.encoder, counters).T).max(axis=1) if counters else np.full(len(rows), -1.0)
     out, seen = [], set()
     for k, r in enumerate(rows):
-        if best[k] < floor or best[k] - counter[k] < margin:
-            continue
         ti, s, e = cv.units[r]
-        if ti in seen:
-            continue
-        turn = ctx.turns[ti]
-        clause = turn.text[s:e]
-        if rule.negation and ctx.negation and has_cue(clause, ctx.negation) != has_cue(examples[best_i[k]], ctx.negation):
+        if best[k] < floor or best[k] - counter[k] < margin or ti in seen:
             continue
         seen.add(ti)
-        out.append(Finding(char_time(turn, s), char_time(turn, e), clause[:40], turn.role, rule.label or examples[best_i[k]]))
+        turn = ctx.turns[ti]
+        out.append(Finding(char_time(turn, s), char_time(turn, e), clause_text[k][:40], turn.role, rule.label or examples[best_i[k]]))
     return out
 
 

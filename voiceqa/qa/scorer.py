@@ -215,7 +215,9 @@ def score_transcript(
 
         ctx.encoder = get_encoder(rubric.semantic.encoder)
         ctx.calibration = rubric.semantic.thresholds(ctx.encoder.name)
-        example_vectors(ctx.encoder, [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)])
+        ctx.background = tuple(rubric.semantic.background)
+        example_vectors(ctx.encoder, [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)]
+                        + list(ctx.background))
         ctx.vectors = embed_call(transcript, ctx.encoder, vectors)
         timings["embed"] = time.perf_counter() - t_embed
 

@@ -9,8 +9,10 @@ counts only when
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .chinese import to_simplified
-from .pinyin_match import Match, find
+from .pinyin_match import Match, _first_syllable, _positions, find
 from .words import clause_bounds, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
@@ -46,3 +48,20 @@ def find_phrase(
 
 def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:
     return bool(find_phrase(text, phrase, mode, **kw))
+
+
+@lru_cache(maxsize=256)
+def _keys(phrases: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    return tuple((p, _first_syllable(to_simplified(p))) for p in phrases)
+
+
+def find_phrases(text: str, phrases: tuple[str, ...], mode: str = "pinyin", **kw) -> list[tuple[str, Match]]:
+    """(phrase, match) for every phrase of ``phrases`` in ``text`` (see :func:`find_phrase`).
+    Phrases whose first syllable the text does not contain are skipped without a search."""
+    present = _positions(to_simplified(text))
+    out = []
+    for phrase, first in _keys(tuple(phrases)):
+        if first is not None and first not in present:
+            continue
+        out.extend((phrase, m) for m in find_phrase(text, phrase, mode, **kw))
+    return out
