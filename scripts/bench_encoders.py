@@ -24,58 +24,49 @@ sys.path.insert(0, str(REPO))
 from voiceqa.embeddings import get_encoder  # noqa: E402
 from voiceqa.qa.context import ScoringContext  # noqa: E402
 from voiceqa.qa.emotion import EmotionLexicon  # noqa: E402
-from voiceqa.qa.rubric import AnyOfRule, SemanticRule, leaf_rules, load_rubric  # noqa: E402
+from voiceqa.qa.rubric import SemanticRule, leaf_rules, load_rubric  # noqa: E402
 from voiceqa.qa.rubric_check import _transcript, labelled_cases, own_cases  # noqa: E402
-from voiceqa.qa.rules import EVALUATORS  # noqa: E402
-from voiceqa.qa.semantic import call_units, example_vectors  # noqa: E402
-from voiceqa.text.words import has_cue  # noqa: E402
+from voiceqa.qa.rules import EVALUATORS, semantic_scores  # noqa: E402
+from voiceqa.qa.semantic import ClauseVectors, call_units, example_vectors, units_key  # noqa: E402
 
 FLOORS = {"use": np.arange(0.30, 0.80, 0.025), "e5": np.arange(0.80, 0.95, 0.005)}
-MARGINS = np.arange(-0.05, 0.15, 0.01)
+MARGINS = np.arange(0.0, 0.15, 0.01)
 
 
 def case_features(rubric, encoder, cases, negation):
-    """Per case: keyword fired, and per semantic rule of its item (best, counter, polarity ok)
-    for every clause."""
+    """Per case: did its item's non-semantic rules fire, and (best, counter) similarity arrays
+    of each of its semantic rules, computed by the scorer's own code."""
     items = {it.id: it for it in rubric.items}
+    background = rubric.semantic_background()
     out = []
     for c in cases:
         tr = _transcript(c.text, c.role)
-        ctx = ScoringContext(tr, {}, ["calm"], negation=negation)
-        kw = False
-        sem = []
+        units = call_units(tr)
+        vecs = example_vectors(encoder, [tr.turns[ti].text[s:e] for ti, s, e in units])
+        ctx = ScoringContext(tr, {}, ["calm"], negation=negation, encoder=encoder, background=background, holdout=c.holdout,
+                             vectors=ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units)))
+        kw, sem = False, []
         for iid in c.items:
             item = items[iid]
             for rule in leaf_rules(item.rule):
                 if isinstance(rule, SemanticRule):
-                    clauses = [tr.turns[0].text[s:e] for _, s, e in call_units(tr)]
-                    ex = [x for x in rule.examples if x not in c.holdout]
-                    co = [x for x in (*rule.counter_examples, *rubric.semantic.background) if x not in c.holdout]
-                    clauses = [x for x in clauses if len(x) >= rule.min_chars] or clauses[:0]
-                    if not clauses:
-                        continue
-                    V = example_vectors(encoder, clauses)
-                    sims = V @ example_vectors(encoder, ex).T
-                    if rule.negation:
-                        en = np.array([has_cue(x, negation) for x in ex])
-                        cn = np.array([has_cue(x, negation) for x in clauses])
-                        sims = np.where(cn[:, None] == en[None, :], sims, -1.0)
-                    best = sims.max(1)
-                    cnt = (V @ example_vectors(encoder, co).T).max(1) if co else np.full(len(clauses), -1.0)
-                    pol = np.ones(len(clauses), bool)
-                    sem.append((best, cnt, pol))
+                    sc = semantic_scores(rule, item, ctx)
+                    if sc is not None:
+                        sem.append((sc.best, sc.counter, rule))
                 else:
-                    sub = item.model_copy(update={"rule": rule})
-                    kw = kw or bool(EVALUATORS[type(rule)](rule, sub, ctx))
-        out.append((c, kw, sem))
+                    kw = kw or bool(EVALUATORS[type(rule)](rule, item, ctx))
+        out.append((c, kw, sem, items[c.items[0]].category))
     return out
 
 
-def judge(features, floor, margin):
+def judge(features, floor, margin, misses=None):
     stats = {}
-    for c, kw, sem in features:
-        fired = kw or any(bool(np.any((b >= floor) & (b - k >= margin) & p)) for b, k, p in sem)
-        s = stats.setdefault(c.key, [0, 0, 0, 0])
+    for c, kw, sem, cat in features:
+        fired = kw or any(bool(np.any((b >= (floor if r.min_similarity is None else r.min_similarity))
+                                       & (b - k >= (margin if r.margin is None else r.margin)))) for b, k, r in sem)
+        if misses is not None and fired != c.positive:
+            misses.append(f"{cat} {'FP' if fired else 'FN'} {c.text}")
+        s = stats.setdefault(cat, [0, 0, 0, 0])
         s[0 if fired and c.positive else 1 if fired else 2 if c.positive else 3] += 1
     return stats
 
@@ -97,6 +88,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--labelled", type=Path, default=REPO / "tests" / "data" / "qa_heldout.yaml")
     ap.add_argument("--encoders", nargs="+", default=["use", "e5"])
+    ap.add_argument("--misses", action="store_true", help="list the held-out sentences judged wrongly")
     args = ap.parse_args()
     rubric = load_rubric()
     negation = EmotionLexicon.from_lexicon(rubric.lexicon).negation
@@ -124,12 +116,15 @@ def main() -> None:
         cal = rubric.semantic.thresholds(enc.name)
         print(f"\n== {enc.name}: load {load_s:.1f} s, {1000 * one:.1f} ms/sentence one by one, {1000 * batch:.2f} ms/sentence batched ({len(texts)})")
         for label, (f, mm) in (("calibrated on own examples", (fl, m)), ("rubric's calibration", (cal.min_similarity, cal.margin))):
-            so, sh = judge(f_own, f, mm), judge(f_held, f, mm)
+            misses: list[str] = []
+            so, sh = judge(f_own, f, mm), judge(f_held, f, mm, misses)
             print(f"  {label}: min_similarity {f:.3f} margin {mm:.2f}  own macro-F1 {macro_f1(so):.3f}  held-out macro-F1 {macro_f1(sh):.3f}")
             for k in sorted(sh):
                 p, r = pr(sh[k])
                 po, ro = pr(so.get(k, [0, 0, 0, 0]))
-                print(f"    {k:<10} held-out P {p:.2f} R {r:.2f}   own P {po:.2f} R {ro:.2f}")
+                print(f"    {k:<18} held-out P {p:.2f} R {r:.2f}   own P {po:.2f} R {ro:.2f}")
+            if args.misses:
+                print("      " + "\n      ".join(misses))
 
 
 if __name__ == "__main__":

@@ -254,15 +254,15 @@ class SemanticSettings(BaseModel):
     # clause must be nearer an item's examples than everyday business talk to match
     background: list[str] = []
     calibration: dict[str, Calibration] = {
-        "use": Calibration(min_similarity=0.5, margin=0.05),
-        "e5": Calibration(min_similarity=0.87, margin=0.01),
+        "use": Calibration(min_similarity=0.425, margin=0.02),
+        "e5": Calibration(min_similarity=0.92, margin=0.0),
     }
 
     def thresholds(self, encoder_name: str) -> Calibration:
         for key, cal in self.calibration.items():
             if encoder_name == key or encoder_name.startswith(key):
                 return cal
-        return next(iter(self.calibration.values()), Calibration(min_similarity=0.5, margin=0.05))
+        return next(iter(self.calibration.values()), Calibration(min_similarity=0.425, margin=0.02))
 
 
 class ReviewSettings(BaseModel):
@@ -302,6 +302,13 @@ class Rubric(BaseModel):
 
     def semantic_rules(self) -> list[tuple[Item, SemanticRule]]:
         return [(it, r) for it in self.items for r in leaf_rules(it.rule) if isinstance(r, SemanticRule)]
+
+    def semantic_background(self) -> tuple[str, ...]:
+        """Everything a semantic rule's clause must be further from than from its own examples:
+        the background talk and every semantic rule's examples and counter-examples (a rule
+        drops its own examples)."""
+        known = (x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples))
+        return tuple(dict.fromkeys([*self.semantic.background, *known]))
 
     @model_validator(mode="after")
     def _unique_ids(self):

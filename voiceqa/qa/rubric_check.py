@@ -142,7 +142,7 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
     for case, tr in zip(cases, transcripts):
         emotions = [turn_emotion(case.text, 0.0, case.role, lex).label]
         ctx = ScoringContext(tr, {}, emotions, negation=lex.negation, encoder=encoder, calibration=calibration,
-                             background=tuple(rubric.semantic.background), holdout=case.holdout)
+                             background=rubric.semantic_background(), holdout=case.holdout)
         if encoder is not None:
             units = call_units(tr)
             vecs = example_vectors(encoder, [tr.turns[ti].text[s:e] for ti, s, e in units])

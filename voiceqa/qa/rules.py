@@ -152,44 +152,65 @@ def similarity(rule: R.SimilarityRule, item, ctx) -> list[Finding]:
     return out
 
 
-def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
-    """Clauses of the item's role and window that mean what an example means: nearest example
-    similarity >= floor and ahead of the nearest counter-example (or background sentence) by
-    the margin. With ``negation``, a clause is compared only with examples of its own polarity
-    (embeddings put 我要投诉 and 我不投诉 close together). At most one finding per turn."""
+@dataclass
+class SemanticScores:
+    """Per candidate clause: where it is, its nearest example and the similarities."""
+
+    units: list[tuple[int, int, int]]  # (turn index, start, end)
+    texts: list[str]
+    best: np.ndarray  # similarity to the nearest example of the clause's polarity
+    best_example: list[str]
+    counter: np.ndarray  # similarity to the nearest counter-example / other item's example / background
+
+
+def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     cv = ctx.vectors
     if cv is None or ctx.encoder is None or not len(cv.units):
-        return []
+        return None
     allowed = {ti for ti, _ in ctx.turns_in(item.role)}
     rows = [k for k, (ti, s, e) in enumerate(cv.units)
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
     if not rows:
-        return []
+        return None
     from .semantic import example_vectors
 
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
-    counters = [x for x in (*rule.counter_examples, *ctx.background) if x not in ctx.holdout]
-    floor = rule.min_similarity if rule.min_similarity is not None else ctx.calibration.min_similarity
-    margin = rule.margin if rule.margin is not None else ctx.calibration.margin
+    own = set(rule.examples)
+    counters = [x for x in dict.fromkeys((*rule.counter_examples, *ctx.background))
+                if x not in ctx.holdout and x not in own]
     V = cv.vectors[rows]
     sims = V @ example_vectors(ctx.encoder, examples).T
-    clause_text = [ctx.turns[cv.units[r][0]].text[cv.units[r][1]:cv.units[r][2]] for r in rows]
+    texts = [ctx.turns[cv.units[r][0]].text[cv.units[r][1]:cv.units[r][2]] for r in rows]
     if rule.negation and ctx.negation:
         ex_neg = np.array([has_cue(x, ctx.negation) for x in examples])
-        cl_neg = np.array([has_cue(x, ctx.negation) for x in clause_text])
+        cl_neg = np.array([has_cue(x, ctx.negation) for x in texts])
         sims = np.where(cl_neg[:, None] == ex_neg[None, :], sims, -1.0)
     best_i = sims.argmax(axis=1)
-    best = sims[np.arange(len(rows)), best_i]
     counter = (V @ example_vectors(ctx.encoder, counters).T).max(axis=1) if counters else np.full(len(rows), -1.0)
+    return SemanticScores([cv.units[r] for r in rows], texts, sims[np.arange(len(rows)), best_i],
+                          [examples[i] for i in best_i], counter)
+
+
+def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
+    """Clauses of the item's role and window that mean what one of the rule's examples means:
+    similarity to the nearest example >= floor and ahead by the margin of everything else the
+    rubric knows (the rule's counter-examples, other items' examples, background talk), so a
+    clause goes to the nearest meaning. With ``negation``, a clause is compared only with
+    examples of its own polarity (embeddings put 我要投诉 and 我不投诉 close together).
+    At most one finding per turn."""
+    sc = semantic_scores(rule, item, ctx)
+    if sc is None:
+        return []
+    floor = rule.min_similarity if rule.min_similarity is not None else ctx.calibration.min_similarity
+    margin = rule.margin if rule.margin is not None else ctx.calibration.margin
     out, seen = [], set()
-    for k, r in enumerate(rows):
-        ti, s, e = cv.units[r]
-        if best[k] < floor or best[k] - counter[k] < margin or ti in seen:
+    for k, (ti, s, e) in enumerate(sc.units):
+        if sc.best[k] < floor or sc.best[k] - sc.counter[k] < margin or ti in seen:
             continue
         seen.add(ti)
         turn = ctx.turns[ti]
-        out.append(Finding(char_time(turn, s), char_time(turn, e), clause_text[k][:40], turn.role, rule.label or examples[best_i[k]]))
+        out.append(Finding(char_time(turn, s), char_time(turn, e), sc.texts[k][:40], turn.role, rule.label or sc.best_example[k]))
     return out
 
 

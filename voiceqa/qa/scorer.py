@@ -215,7 +215,7 @@ def score_transcript(
 
         ctx.encoder = get_encoder(rubric.semantic.encoder)
         ctx.calibration = rubric.semantic.thresholds(ctx.encoder.name)
-        ctx.background = tuple(rubric.semantic.background)
+        ctx.background = rubric.semantic_background()
         example_vectors(ctx.encoder, [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)]
                         + list(ctx.background))
         ctx.vectors = embed_call(transcript, ctx.encoder, vectors)
