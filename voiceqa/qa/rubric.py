@@ -193,6 +193,15 @@ AnyOfRule.model_rebuild()
 RULE_TYPES = sorted(m.model_fields["type"].annotation.__args__[0] for m in RULE_MODELS)
 
 
+def item_phrases(item) -> tuple[str, ...]:
+    """Every phrase and example an item's rules look for (what the item "means")."""
+    out: list[str] = []
+    for r in leaf_rules(item.rule):
+        for key in ("phrases", "examples", "insults"):
+            out.extend(getattr(r, key, None) or [])
+    return tuple(out)
+
+
 def leaf_rules(rule) -> list:
     """The rule itself, or the sub-rules of an ``any_of`` (depth first)."""
     if isinstance(rule, AnyOfRule):
@@ -307,8 +316,10 @@ class Rubric(BaseModel):
         """Everything a semantic rule's clause must be further from than from its own examples:
         the background talk and every semantic rule's examples and counter-examples (a rule
         drops its own examples)."""
-        known = (x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples))
-        return tuple(dict.fromkeys([*self.semantic.background, *known]))
+        known = [x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples)]
+        # the exact phrases of keyword rules are sentences the rubric knows too (很高兴为您服务)
+        phrases = [p for it in self.items for p in item_phrases(it) if len(p) >= 4]
+        return tuple(dict.fromkeys([*self.semantic.background, *known, *phrases]))
 
     @model_validator(mode="after")
     def _unique_ids(self):

@@ -176,7 +176,7 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     from .semantic import example_vectors
 
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
-    own = set(rule.examples)
+    own = set(R.item_phrases(item))
     counters = [x for x in dict.fromkeys((*rule.counter_examples, *ctx.background))
                 if x not in ctx.holdout and x not in own]
     V = cv.vectors[rows]
