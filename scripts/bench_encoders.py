@@ -27,7 +27,7 @@ from voiceqa.qa.emotion import EmotionLexicon  # noqa: E402
 from voiceqa.qa.rubric import SemanticRule, leaf_rules, load_rubric  # noqa: E402
 from voiceqa.qa.rubric_check import _transcript, labelled_cases, own_cases  # noqa: E402
 from voiceqa.qa.rules import EVALUATORS, semantic_scores  # noqa: E402
-from voiceqa.qa.semantic import ClauseVectors, call_units, example_vectors, units_key  # noqa: E402
+from voiceqa.qa.semantic import ClauseVectors, attach, call_units, example_vectors, units_key  # noqa: E402
 
 FLOORS = {"use": np.arange(0.30, 0.80, 0.025), "e5": np.arange(0.80, 0.95, 0.005)}
 MARGINS = np.arange(0.0, 0.15, 0.01)
@@ -37,14 +37,13 @@ def case_features(rubric, encoder, cases, negation):
     """Per case: did its item's non-semantic rules fire, and (best, counter) similarity arrays
     of each of its semantic rules, computed by the scorer's own code."""
     items = {it.id: it for it in rubric.items}
-    background = rubric.semantic_background()
     out = []
     for c in cases:
         tr = _transcript(c.text, c.role)
         units = call_units(tr)
         vecs = example_vectors(encoder, [tr.turns[ti].text[s:e] for ti, s, e in units])
-        ctx = ScoringContext(tr, {}, ["calm"], negation=negation, encoder=encoder, background=background, holdout=c.holdout,
-                             vectors=ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units)))
+        ctx = ScoringContext(tr, {}, ["calm"], negation=negation, holdout=c.holdout)
+        attach(ctx, rubric, encoder, ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units)))
         kw, sem = False, []
         for iid in c.items:
             item = items[iid]

@@ -28,7 +28,8 @@ class ScoringContext:
     vectors: "ClauseVectors | None" = None  # clause embeddings, for semantic rules
     encoder: Any = None  # the encoder that made ``vectors`` (examples are embedded with it)
     calibration: Any = None  # the rubric's thresholds for that encoder
-    background: tuple[str, ...] = ()  # ordinary talk every semantic rule must be nearer its examples than
+    known: Any = None  # KnownSentences: what semantic rules compare with (qa/semantic.py)
+    sims: Any = None  # (clauses, known sentences) similarity matrix
     holdout: frozenset[str] = frozenset()  # examples to ignore (leave-one-out in `rubric test`)
 
     @property

@@ -22,7 +22,7 @@ from ..schema import Region, Transcript, Turn
 from .context import ScoringContext
 from .rubric import Item, Rubric, SemanticRule, leaf_rules
 from .rules import evaluate
-from .semantic import ClauseVectors, call_units, example_vectors, units_key
+from .semantic import ClauseVectors, attach, call_units, example_vectors, units_key
 
 
 @dataclass(frozen=True)
@@ -127,26 +127,22 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
     from .emotion import EmotionLexicon, turn_emotion
 
     lex = EmotionLexicon.from_lexicon(rubric.lexicon)
-    encoder = calibration = None
+    encoder = None
     transcripts = [_transcript(c.text, c.role) for c in cases]
     if rubric.semantic_rules():
         from ..embeddings import get_encoder
 
         encoder = get_encoder(rubric.semantic.encoder)
-        calibration = rubric.semantic.thresholds(encoder.name)
-        clause_texts = [tr.turns[ti].text[s:e] for tr in transcripts for ti, s, e in call_units(tr)]
-        example_vectors(encoder, clause_texts + list(rubric.semantic.background)
-                        + [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)])
+        example_vectors(encoder, [tr.turns[ti].text[s:e] for tr in transcripts for ti, s, e in call_units(tr)])
     items = {it.id: it for it in rubric.items}
     stats: dict[tuple[str, str], Stats] = {}
     for case, tr in zip(cases, transcripts):
         emotions = [turn_emotion(case.text, 0.0, case.role, lex).label]
-        ctx = ScoringContext(tr, {}, emotions, negation=lex.negation, encoder=encoder, calibration=calibration,
-                             background=rubric.semantic_background(), holdout=case.holdout)
+        ctx = ScoringContext(tr, {}, emotions, negation=lex.negation, holdout=case.holdout)
         if encoder is not None:
             units = call_units(tr)
             vecs = example_vectors(encoder, [tr.turns[ti].text[s:e] for ti, s, e in units])
-            ctx.vectors = ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units))
+            attach(ctx, rubric, encoder, ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units)))
         fired = any(evaluate(items[i], ctx) for i in case.items)
         st = stats.setdefault((case.source, case.key), Stats(case.key, case.source))
         if fired and case.positive:

@@ -164,8 +164,8 @@ class SemanticScores:
 
 
 def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
-    cv = ctx.vectors
-    if cv is None or ctx.encoder is None or not len(cv.units):
+    cv, known = ctx.vectors, ctx.known
+    if cv is None or known is None or not len(cv.units):
         return None
     allowed = {ti for ti, _ in ctx.turns_in(item.role)}
     rows = [k for k, (ti, s, e) in enumerate(cv.units)
@@ -173,23 +173,32 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
     if not rows:
         return None
-    from .semantic import example_vectors
-
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
-    own = set(R.item_phrases(item))
-    counters = [x for x in dict.fromkeys((*rule.counter_examples, *ctx.background))
-                if x not in ctx.holdout and x not in own]
-    V = cv.vectors[rows]
-    sims = V @ example_vectors(ctx.encoder, examples).T
+    ex_cols = np.array([known.index[x] for x in examples])
+    co_cols = _counter_columns(known, frozenset(R.item_phrases(item)) | ctx.holdout)
+    S = ctx.sims[rows]
+    sims = S[:, ex_cols]
     texts = [ctx.turns[cv.units[r][0]].text[cv.units[r][1]:cv.units[r][2]] for r in rows]
     if rule.negation and ctx.negation:
-        ex_neg = np.array([has_cue(x, ctx.negation) for x in examples])
         cl_neg = np.array([has_cue(x, ctx.negation) for x in texts])
-        sims = np.where(cl_neg[:, None] == ex_neg[None, :], sims, -1.0)
+        sims = np.where(cl_neg[:, None] == known.negated[ex_cols][None, :], sims, -1.0)
     best_i = sims.argmax(axis=1)
-    counter = (V @ example_vectors(ctx.encoder, counters).T).max(axis=1) if counters else np.full(len(rows), -1.0)
+    counter = S[:, co_cols].max(axis=1) if len(co_cols) else np.full(len(rows), -1.0)
     return SemanticScores([cv.units[r] for r in rows], texts, sims[np.arange(len(rows)), best_i],
                           [examples[i] for i in best_i], counter)
+
+
+_COUNTER_COLS: dict[tuple[int, frozenset[str]], np.ndarray] = {}
+
+
+def _counter_columns(known, excluded: frozenset[str]) -> np.ndarray:
+    """Columns of the known sentences a rule competes with: all but its item's own."""
+    key = (id(known), excluded)
+    if key not in _COUNTER_COLS:
+        if len(_COUNTER_COLS) > 4096:
+            _COUNTER_COLS.clear()
+        _COUNTER_COLS[key] = np.array([i for i, t in enumerate(known.texts) if t not in excluded], dtype=int)
+    return _COUNTER_COLS[key]
 
 
 def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:

@@ -211,14 +211,10 @@ def score_transcript(
     if rubric.semantic_rules():
         t_embed = time.perf_counter()
         from ..embeddings import get_encoder
-        from .semantic import example_vectors
+        from .semantic import attach
 
-        ctx.encoder = get_encoder(rubric.semantic.encoder)
-        ctx.calibration = rubric.semantic.thresholds(ctx.encoder.name)
-        ctx.background = rubric.semantic_background()
-        example_vectors(ctx.encoder, [x for _, r in rubric.semantic_rules() for x in (*r.examples, *r.counter_examples)]
-                        + list(ctx.background))
-        ctx.vectors = embed_call(transcript, ctx.encoder, vectors)
+        encoder = get_encoder(rubric.semantic.encoder)
+        attach(ctx, rubric, encoder, embed_call(transcript, encoder, vectors))
         timings["embed"] = time.perf_counter() - t_embed
 
     flags: list[Flag] = []

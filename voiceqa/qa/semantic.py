@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -81,3 +82,60 @@ def example_vectors(encoder: Encoder, texts: list[str] | tuple[str, ...]) -> np.
         return np.zeros((0, encoder.dim), np.float32)
     return np.stack([_EXAMPLES[(encoder.name, t)] for t in texts])
 
+
+
+@dataclass(frozen=True)
+class KnownSentences:
+    """Every sentence a rubric's semantic rules compare with (examples, counter-examples,
+    background talk, keyword phrases), embedded once per rubric and encoder."""
+
+    texts: tuple[str, ...]
+    index: dict[str, int]
+    matrix: np.ndarray  # (len(texts), dim)
+    negated: np.ndarray  # (len(texts),) bool: the sentence holds a negation cue
+
+
+_KNOWN: dict[tuple, KnownSentences] = {}
+
+
+def known_sentences(texts: tuple[str, ...], encoder: Encoder, negation: frozenset[str]) -> KnownSentences:
+    from ..text.words import has_cue
+
+    key = (texts, encoder.name, negation)
+    if key not in _KNOWN:
+        mat = example_vectors(encoder, texts)
+        _KNOWN[key] = KnownSentences(texts, {t: i for i, t in enumerate(texts)}, mat,
+                                     np.array([has_cue(t, negation) for t in texts], dtype=bool))
+    return _KNOWN[key]
+
+
+@lru_cache(maxsize=1)
+def _blas():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - optional
+        return None
+    return ThreadpoolController()
+
+
+def similarities(vectors: np.ndarray, known: KnownSentences) -> np.ndarray:
+    """(clauses, known sentences) cosine similarities in one product. Single-threaded BLAS: a
+    product this small spends more time waking OpenBLAS threads than multiplying (40x on a
+    busy 2-core machine)."""
+    if not len(vectors):
+        return np.zeros((0, len(known.texts)), np.float32)
+    ctl = _blas()
+    if ctl is None:
+        return vectors @ known.matrix.T
+    with ctl.limit(limits=1, user_api="blas"):
+        return vectors @ known.matrix.T
+
+
+def attach(ctx, rubric, encoder: Encoder, vectors: ClauseVectors) -> None:
+    """Give a scoring context what semantic rules read: encoder, thresholds, the rubric's
+    known sentences and the clause-by-known-sentence similarity matrix."""
+    ctx.encoder = encoder
+    ctx.calibration = rubric.semantic.thresholds(encoder.name)
+    ctx.known = known_sentences(rubric.semantic_background(), encoder, ctx.negation)
+    ctx.vectors = vectors
+    ctx.sims = similarities(vectors.vectors, ctx.known)
