@@ -40,10 +40,23 @@ def boundaries(text: str) -> frozenset[int]:
     return frozenset({0, len(text)} | {s for s, _, _ in tokens(text)} | {e for _, e, _ in tokens(text)})
 
 
+# pronouns and particles jieba glues to the word before or after (感谢您, 滚吧): a phrase may
+# end inside such a token. Grammar, not phrase knowledge, so it is not a lexicon.
+ATTACHABLE = frozenset("您你我他她它们的了吗呢吧啊呀哦嘛么着过")
+
+
 def is_word_match(text: str, start: int, end: int) -> bool:
-    """True when ``text[start:end]`` starts and ends on word boundaries."""
+    """True when ``text[start:end]`` is made of whole words: it starts and ends on word
+    boundaries, or the rest of a word it cuts is only a pronoun/particle (感谢|您)."""
     b = boundaries(text)
-    return start in b and end in b
+    if start in b and end in b:
+        return True
+    for s, e, _ in tokens(text):
+        if s < start < e and not set(text[s:start]) <= ATTACHABLE:
+            return False
+        if s < end < e and not set(text[end:e]) <= ATTACHABLE:
+            return False
+    return True
 
 
 def clause_bounds(text: str, index: int) -> tuple[int, int]:
