@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -66,7 +67,27 @@ def embed_call(transcript: Transcript, encoder: Encoder, stored: ClauseVectors |
     if stored is not None and stored.encoder == encoder.name and stored.key == key and len(stored.units) == len(units):
         return stored
     texts = [transcript.turns[ti].text[s:e] for ti, s, e in units]
-    return ClauseVectors(encoder.name, tuple(units), encoder.encode(texts), key)
+    return ClauseVectors(encoder.name, tuple(units), clause_vectors(encoder, texts), key)
+
+
+_CLAUSES: "OrderedDict[tuple[str, str], np.ndarray]" = OrderedDict()
+CLAUSE_CACHE = 50_000  # clauses kept per process (scripted lines and 好的/嗯 recur in every call)
+
+
+def clause_vectors(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Vectors of ``texts``: recently seen clauses from a per-process LRU cache, the rest in
+    one batched encode."""
+    missing = list(dict.fromkeys(t for t in texts if (encoder.name, t) not in _CLAUSES))
+    if missing:
+        for t, v in zip(missing, encoder.encode(missing)):
+            _CLAUSES[(encoder.name, t)] = v
+    out = np.zeros((len(texts), encoder.dim), np.float32)
+    for i, t in enumerate(texts):
+        out[i] = _CLAUSES[(encoder.name, t)]
+        _CLAUSES.move_to_end((encoder.name, t))
+    while len(_CLAUSES) > CLAUSE_CACHE:
+        _CLAUSES.popitem(last=False)
+    return out
 
 
 _EXAMPLES: dict[tuple[str, str], np.ndarray] = {}
