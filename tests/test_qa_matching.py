@@ -213,9 +213,11 @@ def test_lexicon_and_rule_errors_name_file_and_line(tmp_path, body, message):
 
 
 def test_rubric_test_command_reports_and_gates(tmp_path):
-    ok = runner.invoke(app, ["rubric", "test", "default", str(HELDOUT), "--min-precision", "0.4", "--min-recall", "0.4"])
+    ok = runner.invoke(app, ["rubric", "test", "default", str(HELDOUT)])
     assert ok.exit_code == 0, ok.output
     assert "qa_heldout.yaml" in ok.stdout and "forbidden" in ok.stdout and "examples" in ok.stdout
+    gated = runner.invoke(app, ["rubric", "test", "default", str(HELDOUT), "--no-examples", "--min-precision", "0.8", "--min-recall", "0.7"])
+    assert gated.exit_code == 0, gated.output  # held-out wording: see README for the measured numbers
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("cases:\n  - {text: 您好，很高兴为您服务, role: agent, item: greeting, expect: false}\n"
                      "  - {text: 你给我滚, role: agent, item: profanity, expect: true}\n", encoding="utf-8")

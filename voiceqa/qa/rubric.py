@@ -78,13 +78,15 @@ class RegexRule(_Rule):
     _v = field_validator("pattern", "exclude_pattern")(_check_regex)
 
 
-class ProximityRule(_Rule):
+class ProximityRule(_PhraseOptions):
+    """A phrase of ``a`` with a phrase of ``b`` near it (e.g. a regulator named next to an
+    intent to go there: 我要去|消协); both found as words, outside negation and exclusions."""
+
     type: Literal["proximity"]
     a: list[str] = Field(min_length=1)
     b: list[str] = Field(min_length=1)
     within_chars: int | None = None
     within_seconds: float | None = None
-    mode: MatchMode = "pinyin"
 
     @model_validator(mode="after")
     def _one_distance(self):

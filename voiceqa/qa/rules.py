@@ -105,9 +105,9 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
 def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
     """A phrase of ``a`` with a phrase of ``b`` near it: within N characters of the same turn,
     or within N seconds anywhere."""
-    b = _phrase_hits(ctx, item, rule.b, rule.mode)
+    b = _phrase_hits(ctx, item, rule.b, rule.mode, rule.model_copy(update={"negation": False}))
     out = []
-    for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode):
+    for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode, rule):
         for fb, mb, tb in b:
             near_chars = rule.within_chars is not None and ta == tb and abs(ma.start - mb.start) <= rule.within_chars
             near_secs = rule.within_seconds is not None and abs(fa.start - fb.start) <= rule.within_seconds
