@@ -44,6 +44,7 @@ class TurnEmotion:
     anger_hits: list[str]
     negative_hits: list[str]
     arousal: float
+    complaint_hits: list[str] = ()  # explicit complaint/escalation words (customers only)
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +105,7 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: E
     lex = lex or default_lexicon()
     s = sentiment(text)
     anger, neg = _hits(text, lex.anger, lex.negation), _hits(text, lex.negative, lex.negation)
+    complaint = [] if role == "agent" else _hits(text, lex.complaint, lex.negation)
     if role == "agent":
         anger = [w for w in anger if w not in lex.customer_only]
     raised = arousal >= 4.0
@@ -113,7 +115,7 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: E
         label = "negative"
     else:
         label = "calm"
-    return TurnEmotion(label, s, anger, neg, arousal)
+    return TurnEmotion(label, s, anger, neg, arousal, complaint)
 
 
 def speaker_emotion(labels: list[str]) -> str:
@@ -124,12 +126,11 @@ def speaker_emotion(labels: list[str]) -> str:
     return "calm"
 
 
-def complaint_risk(customer: list[TurnEmotion], lex: EmotionLexicon | None = None) -> float:
+def complaint_risk(customer: list[TurnEmotion]) -> float:
     """0..1: explicit complaint words weigh most, then anger, then sustained negativity."""
     if not customer:
         return 0.0
-    complaint = set((lex or default_lexicon()).complaint)
-    texts_complaint = any(set(e.anger_hits) & complaint for e in customer)
+    texts_complaint = any(e.complaint_hits for e in customer)
     angry = sum(e.label == "angry" for e in customer)
     negative = sum(e.label == "negative" for e in customer)
     risk = 0.5 * texts_complaint + min(angry, 2) * 0.2 + min(negative, 3) * 0.05

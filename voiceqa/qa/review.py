@@ -11,7 +11,7 @@ from .context import ScoringContext
 from .rubric import Item, ReviewSettings
 from .rules import item_span
 
-DOUBTFUL_SHARE = 0.25  # this share of the window's turns recognised with low confidence is enough
+DOUBTFUL_SHARE = 0.4  # share of the window's speech (by duration) recognised with low confidence
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -24,7 +24,9 @@ def review_reason(item: Item, ctx: ScoringContext, settings: ReviewSettings) -> 
     turns = [t for _, t in ctx.turns_in(item.role) if t.end > lo and t.start < hi]
     # confidence 0 means "not known" (transcripts from other tools), not "certainly wrong"
     doubtful = [t for t in turns if 0 < t.confidence < settings.min_confidence]
-    if doubtful and len(doubtful) >= DOUBTFUL_SHARE * len(turns):
+    spoken = sum(_overlap(t.start, t.end, lo, hi) for t in turns)
+    unsure = sum(_overlap(t.start, t.end, lo, hi) for t in doubtful)
+    if doubtful and unsure >= DOUBTFUL_SHARE * spoken:  # a short garbled 喂 does not make the window doubtful
         t = min(doubtful, key=lambda t: t.confidence)
         return f"识别置信度低（{t.confidence:.2f}），需人工复核：[{t.start:.2f}s] {t.text[:20]}"
     roles = ("agent", "customer", "unknown") if item.role == "any" else (item.role,)

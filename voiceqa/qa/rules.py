@@ -241,7 +241,7 @@ def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
         limit = rule.max_seconds
         notice = next(
             (t for t in agent_turns if a - HOLD_LOOKBACK <= t.end <= a + 0.5
-             and any(find_phrase(t.text, p, "pinyin") for p in rule.hold_phrases)),
+             and any(find_phrase(t.text, p, "fuzzy") for p in rule.hold_phrases)),
             None,
         )
         if notice is not None:

@@ -244,7 +244,7 @@ def score_transcript(
     for t, e in zip(transcript.turns, emotions):
         if t.role in by_role:
             by_role[t.role].append(e)
-    risk = complaint_risk(by_role["customer"], lex)
+    risk = complaint_risk(by_role["customer"])
     emotion = {
         "customer": speaker_emotion([e.label for e in by_role["customer"]]),
         "agent": speaker_emotion([e.label for e in by_role["agent"]]),
