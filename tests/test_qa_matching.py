@@ -43,7 +43,7 @@ def test_word_boundaries_and_negation_helpers():
     assert negated("我没有要投诉的意思", 4, cues)
     assert not negated("你们不给我解决我就投诉", 9, cues)  # the cue is too far back
     assert not negated("你不处理，我就投诉", 7, cues)  # another clause
-    assert clauses("好的，我帮您查一下，您的包裹明天送达") == [(0, 9), (10, 18)]  # 好的 joins the next clause
+    assert clauses("好的，我帮您查一下，您的包裹明天送达") == [(0, 2), (3, 9), (10, 18)]  # 好的 stays alone
     assert clauses("我帮您查一下，请稍等") == [(0, 10)]  # a short last clause joins the previous one
 
 

@@ -71,8 +71,9 @@ def clause_bounds(text: str, index: int) -> tuple[int, int]:
 
 
 def clauses(text: str, min_chars: int = 4) -> list[tuple[int, int]]:
-    """Clause spans of ``text``; clauses shorter than ``min_chars`` join the next one (好的，
-    is not a sentence of its own)."""
+    """Clause spans of ``text``. A clause shorter than ``min_chars`` joins the clause before it
+    (行了行了，别说了); a short first clause stays on its own (好的 / 不会了 answer what was said
+    before and must not lend their words to the next clause)."""
     spans, start = [], 0
     for m in _CLAUSE_END.finditer(text):
         if m.start() > start:
@@ -81,20 +82,11 @@ def clauses(text: str, min_chars: int = 4) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     merged: list[tuple[int, int]] = []
-    pending: tuple[int, int] | None = None
     for s, e in spans:
-        if pending is not None:
-            s = pending[0]
-            pending = None
-        if e - s < min_chars:
-            pending = (s, e)
-            continue
-        merged.append((s, e))
-    if pending is not None:
-        if merged:
-            merged[-1] = (merged[-1][0], pending[1])
+        if merged and e - s < min_chars:
+            merged[-1] = (merged[-1][0], e)
         else:
-            merged.append(pending)
+            merged.append((s, e))
     return merged
 
 
