@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embeddings import Encoder, get_encoder
+from ..embeddings import Encoder
 from ..schema import Transcript
 from ..text.words import clauses
 
@@ -64,7 +64,7 @@ def embed_call(transcript: Transcript, encoder: Encoder, stored: ClauseVectors |
     text, else one batched encode of every clause."""
     units = call_units(transcript)
     key = units_key(transcript, units)
-    if stored is not None and stored.encoder == encoder.name and stored.key == key and len(stored.units) == len(units):
+    if stored is not None and stored.encoder == encoder.name and stored.key == key and stored.units == tuple(units):
         return stored
     texts = [transcript.turns[ti].text[s:e] for ti, s, e in units]
     return ClauseVectors(encoder.name, tuple(units), clause_vectors(encoder, texts), key)
