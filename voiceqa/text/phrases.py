@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .chinese import to_simplified
-from .pinyin_match import Match, _first_syllable, _positions, find
+from .pinyin_match import Match, _positions, find, syllables
 from .words import clause_bounds, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
@@ -51,17 +51,32 @@ def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _keys(phrases: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
-    return tuple((p, _first_syllable(to_simplified(p))) for p in phrases)
+def _keys(phrases: tuple[str, ...]) -> tuple[tuple[str, str | None, tuple[str, str] | None], ...]:
+    out = []
+    for p in phrases:
+        syl = [s for _, s in syllables(to_simplified(p))]
+        out.append((p, syl[0] if syl else None, (syl[0], syl[1]) if len(syl) >= 2 else None))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    syl = [s for _, s in syllables(text)]
+    return frozenset(zip(syl, syl[1:]))
 
 
 def find_phrases(text: str, phrases: tuple[str, ...], mode: str = "pinyin", **kw) -> list[tuple[str, Match]]:
     """(phrase, match) for every phrase of ``phrases`` in ``text`` (see :func:`find_phrase`).
-    Phrases whose first syllable the text does not contain are skipped without a search."""
-    present = _positions(to_simplified(text))
+    Phrases whose first syllable (or, unless fuzzy, first two syllables) the text does not
+    contain are skipped without a search."""
+    simple = to_simplified(text)
+    present = _positions(simple)
+    pairs = _pairs(simple) if mode != "fuzzy" else None
     out = []
-    for phrase, first in _keys(tuple(phrases)):
+    for phrase, first, pair in _keys(tuple(phrases)):
         if first is not None and first not in present:
+            continue
+        if pairs is not None and pair is not None and pair not in pairs:
             continue
         out.extend((phrase, m) for m in find_phrase(text, phrase, mode, **kw))
     return out
