@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from voiceqa.embeddings import get_encoder  # noqa: E402
 from voiceqa.qa.context import ScoringContext  # noqa: E402
 from voiceqa.qa.emotion import EmotionLexicon  # noqa: E402
-from voiceqa.qa.rubric import SemanticRule, leaf_rules, load_rubric  # noqa: E402
+from voiceqa.qa.rubric import SemanticRule, leaf_rules, load_rubric, threshold_for  # noqa: E402
 from voiceqa.qa.rubric_check import _transcript, labelled_cases, own_cases  # noqa: E402
 from voiceqa.qa.rules import EVALUATORS, semantic_scores  # noqa: E402
 from voiceqa.qa.semantic import ClauseVectors, attach, call_units, example_vectors, units_key  # noqa: E402
@@ -51,7 +51,7 @@ def case_features(rubric, encoder, cases, negation):
                 if isinstance(rule, SemanticRule):
                     sc = semantic_scores(rule, item, ctx)
                     if sc is not None:
-                        sem.append((sc.best, sc.counter, rule))
+                        sem.append((sc.best, sc.counter, rule, encoder.name))
                 else:
                     kw = kw or bool(EVALUATORS[type(rule)](rule, item, ctx))
         out.append((c, kw, sem, items[c.items[0]].category))
@@ -61,8 +61,8 @@ def case_features(rubric, encoder, cases, negation):
 def judge(features, floor, margin, misses=None):
     stats = {}
     for c, kw, sem, cat in features:
-        fired = kw or any(bool(np.any((b >= (floor if r.min_similarity is None else r.min_similarity))
-                                       & (b - k >= (margin if r.margin is None else r.margin)))) for b, k, r in sem)
+        fired = kw or any(bool(np.any((b >= threshold_for(r.min_similarity, enc, floor))
+                                       & (b - k >= threshold_for(r.margin, enc, margin)))) for b, k, r, enc in sem)
         if misses is not None and fired != c.positive:
             misses.append(f"{cat} {'FP' if fired else 'FN'} {c.text}")
         s = stats.setdefault(cat, [0, 0, 0, 0])

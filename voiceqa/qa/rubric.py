@@ -115,11 +115,23 @@ class SemanticRule(_Rule):
     type: Literal["semantic"]
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
-    min_similarity: float | None = Field(None, gt=0, le=1)
-    margin: float | None = Field(None, ge=-1, le=1)
+    # per-rule thresholds: a number, or per encoder ({use: 0.5}: other encoders keep the
+    # rubric's calibration, since similarities are on different scales per encoder)
+    min_similarity: float | dict[str, float] | None = None
+    margin: float | dict[str, float] | None = None
     negation: bool = True
     min_chars: int = Field(4, ge=1)  # shorter clauses (喂，请讲) carry too little meaning to judge
     label: str = ""  # names the finding (e.g. refusal), shown in the flag's rule id
+
+
+def threshold_for(value: float | dict[str, float] | None, encoder_name: str, default: float) -> float:
+    """A rule's threshold for ``encoder_name``: the number, the entry whose key the encoder's
+    name starts with, or ``default`` (the rubric's calibration)."""
+    if value is None:
+        return default
+    if isinstance(value, dict):
+        return next((v for k, v in value.items() if encoder_name.startswith(k)), default)
+    return float(value)
 
 
 class SimilarityRule(_Rule):

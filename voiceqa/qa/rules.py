@@ -211,8 +211,8 @@ def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
     sc = semantic_scores(rule, item, ctx)
     if sc is None:
         return []
-    floor = rule.min_similarity if rule.min_similarity is not None else ctx.calibration.min_similarity
-    margin = rule.margin if rule.margin is not None else ctx.calibration.margin
+    floor = R.threshold_for(rule.min_similarity, ctx.encoder.name, ctx.calibration.min_similarity)
+    margin = R.threshold_for(rule.margin, ctx.encoder.name, ctx.calibration.margin)
     out, seen = [], set()
     for k, (ti, s, e) in enumerate(sc.units):
         if sc.best[k] < floor or sc.best[k] - sc.counter[k] < margin or ti in seen:
