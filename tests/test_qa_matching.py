@@ -167,6 +167,15 @@ items:
     assert card.timings["embed"] > 0 and card.vectors is not None and card.vectors.encoder.startswith("use")
 
 
+def test_rule_thresholds_per_encoder():
+    from voiceqa.qa.rubric import threshold_for
+
+    assert threshold_for(None, "use-m3", 0.45) == 0.45
+    assert threshold_for(0.6, "e5-small-q4", 0.9) == 0.6
+    assert threshold_for({"use": 0.5}, "use-m3", 0.45) == 0.5
+    assert threshold_for({"use": 0.5}, "e5-small-q4", 0.92) == 0.92  # e5 keeps its own scale
+
+
 def test_stored_clause_vectors_are_reused_by_rescoring(rubric):
     card = score_transcript(with_turn("customer", "我要去消费者协会反映你们"), rubric)
     data = json.loads(json.dumps(card.stored_and_shown()[0], ensure_ascii=False))  # as batch stores it
