@@ -278,7 +278,7 @@ class SemanticSettings(BaseModel):
     background: list[str] = []
     calibration: dict[str, Calibration] = {
         "use": Calibration(min_similarity=0.425, margin=0.02),
-        "e5": Calibration(min_similarity=0.92, margin=0.0),
+        "e5": Calibration(min_similarity=0.9, margin=0.0),
     }
 
     def thresholds(self, encoder_name: str) -> Calibration:
