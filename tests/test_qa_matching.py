@@ -54,6 +54,7 @@ def test_word_boundaries_and_negation_helpers():
     ("customer", "不是说你们态度不好，我就是想快点解决", "customer_complaint"),
     ("agent", "如果您还有不清楚的地方，随时打给我们", "forbidden_phrase"),
     ("agent", "这款有五种颜色，您随便挑", "forbidden_phrase"),
+    ("agent", "滚躺的水不要直接敷在伤口上", "forbidden_phrase"),  # 滚烫 misheard: 滚$ must end its clause
 ])
 def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
     card = score_transcript(with_turn(role, text), rubric)

@@ -93,12 +93,12 @@ def _hits(text: str, words: tuple[str, ...], negation: frozenset[str]) -> list[s
 
 @lru_cache(maxsize=64)
 def _long(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(w for w in words if len(w) >= 2 and not w.isdigit())
+    return tuple(w for w in words if len(w.rstrip("$")) >= 2 and not w.isdigit())
 
 
 @lru_cache(maxsize=64)
 def _short(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(w for w in words if not (len(w) >= 2 and not w.isdigit()))
+    return tuple(w for w in words if not (len(w.rstrip("$")) >= 2 and not w.isdigit()))
 
 
 def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: EmotionLexicon | None = None) -> TurnEmotion:

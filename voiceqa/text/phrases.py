@@ -5,7 +5,9 @@ counts only when
 - a phrase of up to ``WORD_CHARS`` characters starts and ends on jieba word boundaries
   (滚 does not fire on 滚动, 工商 not on 工商银行, 烦 not on 麻烦);
 - no negation cue governs it (没有要投诉的意思), when negation cues are given;
-- its clause holds none of the ``exclude`` context words (如果您还有不清楚的地方).
+- its clause holds none of the ``exclude`` context words (如果您还有不清楚的地方);
+- a phrase written with a final ``$`` ends its clause, but for particles (滚$ fires on 你给我滚吧,
+  not on 滚烫 misheard as 滚躺).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from functools import lru_cache
 
 from .chinese import to_simplified
 from .pinyin_match import Match, _positions, find, syllables
-from .words import clause_bounds, is_word_match, negated
+from .words import ATTACHABLE, clause_bounds, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
 
@@ -27,12 +29,19 @@ def find_phrase(
     negation: frozenset[str] = frozenset(),
     exclude: tuple[str, ...] | list[str] = (),
 ) -> list[Match]:
+    at_end = len(phrase) > 1 and phrase.endswith("$")
+    if at_end:
+        phrase = phrase[:-1]
     hits = find(text, phrase, mode)
     if not hits:
         return hits
     simple = to_simplified(text)
     out = []
     for m in hits:
+        if at_end:
+            _, c1 = clause_bounds(simple, m.start)
+            if not set(simple[m.end:max(c1, m.end)]) <= ATTACHABLE:
+                continue
         if whole_words and len(phrase) <= WORD_CHARS and not is_word_match(simple, m.start, m.end):
             continue
         if negation and negated(simple, m.start, negation):
@@ -54,7 +63,7 @@ def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:
 def _keys(phrases: tuple[str, ...]) -> tuple[tuple[str, str | None, tuple[str, str] | None], ...]:
     out = []
     for p in phrases:
-        syl = [s for _, s in syllables(to_simplified(p))]
+        syl = [s for _, s in syllables(to_simplified(p.rstrip("$") or p))]
         out.append((p, syl[0] if syl else None, (syl[0], syl[1]) if len(syl) >= 2 else None))
     return tuple(out)
 
