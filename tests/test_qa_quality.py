@@ -1,7 +1,8 @@
 """QA scoring on the dev calls' real transcripts: flags against the injected violations.
 
 Precision/recall per category over all dev calls (stereo and mono recordings), PII recall,
-and the warning level of calls with a complaint.
+and the warning level of calls with a complaint. An announced hold (the agent said 请稍等
+first) is a violation only when it outlasts the rubric's hold allowance (dev_calls/README).
 """
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ import pytest
 from voiceqa.evaluation import (
     flagged_categories, load_truth, pii_recall, precision_recall, truth_categories, truth_transcript,
 )
-from voiceqa.qa.rubric import load_rubric
+from voiceqa.qa.rubric import SilenceRule, load_rubric, parse_rubric
 from voiceqa.qa.scorer import score_transcript
+from voiceqa.text.lexicon import LEXICON_DIR
 
 pytestmark = pytest.mark.slow
 
 GATED = ("missing_greeting", "missing_closing", "missing_survey", "forbidden_phrase", "dead_air", "overtalk", "customer_complaint")
+
+
+def rubric_truth(truth: dict, rubric) -> dict:
+    """The dev call's violations under ``rubric``: announced holds within its allowance are not."""
+    allowance = max((it.rule.max_hold_seconds for it in rubric.items if isinstance(it.rule, SilenceRule)), default=0.0)
+    kept = [v for v in truth["violations"]
+            if not (v["type"] == "dead_air_over_10s" and v.get("hold_notice") and v["duration"] <= allowance)]
+    return {**truth, "violations": kept}
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +35,25 @@ def cards(dev_transcripts, dev_calls):
     rubric = load_rubric()
     out = {}
     for (cid, mode), tr in dev_transcripts.items():
-        out[(cid, mode)] = (score_transcript(copy.deepcopy(tr), rubric).to_dict(), load_truth(dev_calls / f"{cid}.json"))
+        truth = rubric_truth(load_truth(dev_calls / f"{cid}.json"), rubric)
+        out[(cid, mode)] = (score_transcript(copy.deepcopy(tr), rubric).to_dict(), truth)
     return out
+
+
+def test_announced_hold_follows_the_rubric_allowance(dev_transcripts, dev_calls):
+    """The default rubric allows 60 s after a hold notice; a centre that allows only 10 s gets
+    the dev calls' announced hold flagged."""
+    held = [cid for cid in {c for c, _ in dev_transcripts}
+            if any(v.get("hold_notice") for v in load_truth(dev_calls / f"{cid}.json")["violations"])]
+    assert held
+    default = load_rubric()
+    strict_text = (LEXICON_DIR.parent / "default.yaml").read_text(encoding="utf-8").replace("max_hold_seconds: 60", "max_hold_seconds: 10")
+    strict = parse_rubric(strict_text, "strict.yaml", LEXICON_DIR.parent)
+    for cid in held:
+        for mode in ("stereo", "mono"):
+            tr = dev_transcripts[(cid, mode)]
+            assert "dead_air" not in {f.category for f in score_transcript(tr, default).flags}, (cid, mode)
+            assert "dead_air" in {f.category for f in score_transcript(tr, strict).flags}, (cid, mode)
 
 
 def test_flag_precision_and_recall_per_category(cards):

@@ -11,22 +11,16 @@ import math
 from dataclasses import dataclass
 
 from .schema import RoleDecision, Turn
+from .text.lexicon import shipped_lexicon
 from .text.pinyin_match import contains
 
-# (phrase, weight): said by agents in scripted service calls
-AGENT_CUES: tuple[tuple[str, float], ...] = (
-    ("很高兴为您服务", 3.0), ("高兴为您服务", 2.0), ("工号", 3.0), ("有什么可以帮您", 3.0),
-    ("有什么可以帮你", 2.0), ("还有什么可以帮", 3.0), ("有什么能帮", 2.0), ("感谢您的来电", 3.0),
-    ("感谢来电", 2.0), ("满意度", 2.0), ("评价", 1.0), ("请您稍等", 1.5), ("请稍等", 1.0),
-    ("我帮您", 1.5), ("帮您查", 1.5), ("为您", 1.0), ("给您", 0.5), ("请问您", 1.0),
-    ("核实", 1.0), ("祝您", 1.5), ("先生", 0.5), ("女士", 1.0), ("客服", 1.0),
-)
-# said by callers
-CUSTOMER_CUES: tuple[tuple[str, float], ...] = (
-    ("我想问", 1.5), ("我要投诉", 2.0), ("投诉", 1.0), ("我买了", 1.5), ("我的订单", 1.0),
-    ("你们", 1.0), ("怎么回事", 1.0), ("我前几天", 1.0), ("能不能帮我", 1.5), ("我想", 0.5),
-    ("帮我", 1.0), ("我的", 0.5),
-)
+
+
+def _cues(name: str) -> tuple[tuple[str, float], ...]:
+    """(phrase, weight) cues from the shipped role lexicon (voiceqa/rubrics/lexicons/roles.yaml)."""
+    return tuple(shipped_lexicon("roles.yaml").weights.get(name, {}).items())
+
+
 OPENER_BONUS = 1.0
 MIN_EVIDENCE = 2.5  # agent score margin needed before naming anyone
 
@@ -60,8 +54,8 @@ def content_roles(turns: list[Turn], speakers: list[str]) -> RoleDecision:
     scores: dict[str, float] = {}
     for s in speakers:
         found: list[str] = []
-        a = _cue_score(texts[s], AGENT_CUES, found)
-        c = _cue_score(texts[s], CUSTOMER_CUES)
+        a = _cue_score(texts[s], _cues("agent_cues"), found)
+        c = _cue_score(texts[s], _cues("customer_cues"))
         scores[s] = a - 0.5 * c
         if found:
             evidence.append(f"{s}: {'、'.join(found[:5])}")

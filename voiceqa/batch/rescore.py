@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..qa.rubric import Rubric
-from ..qa.scorer import acoustics_from_json, score_transcript
+from ..qa.scorer import acoustics_from_json, score_transcript, vectors_from_json
 from ..schema import Transcript
 from ..store.db import session_factory
 from ..store.models import Call, Dispute
@@ -41,7 +41,8 @@ def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_da
             for call in calls:
                 data = call.transcript
                 transcript = Transcript.from_dict(data)
-                raw, shown = score_transcript(transcript, rubric, acoustics_from_json(data)).stored_and_shown()
+                card = score_transcript(transcript, rubric, acoustics_from_json(data), vectors=vectors_from_json(data))
+                raw, shown = card.stored_and_shown()
                 replace_result(session, call, raw, shown, rubric, digest, disputes[call.id])
                 n += 1
             session.commit()

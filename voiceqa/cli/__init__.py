@@ -6,7 +6,7 @@ import warnings
 
 import typer
 
-from . import batch_cmd, ivr_cmd, models_cmd, score_cmd, transcribe_cmd, web_cmd
+from . import batch_cmd, ivr_cmd, models_cmd, rubric_cmd, score_cmd, transcribe_cmd, web_cmd
 
 app = typer.Typer(
     name="voiceqa",
@@ -33,3 +33,4 @@ batch_cmd.register(app)
 web_cmd.register(app)
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(ivr_cmd.app, name="ivr")
+app.add_typer(rubric_cmd.app, name="rubric")

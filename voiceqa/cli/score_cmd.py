@@ -37,6 +37,7 @@ def render(card, console: Console) -> None:
     console.print(
         f"总分 [bold]{card.total:.1f}[/]  {RESULT[card.passed]}  预警 {LEVELS[card.warning_level]}  "
         f"客户情绪 {card.emotion['customer']}  坐席情绪 {card.emotion['agent']}  投诉风险 {card.emotion['complaint_risk']:.2f}"
+        + (f"  待复核 {len(card.review)} 项" if card.review else "")
     )
     table = Table(show_lines=False)
     for col in ("项目", "结果", "扣分", "证据"):
@@ -50,7 +51,9 @@ def render(card, console: Console) -> None:
             f"[{clock(f.start)}] {ROLE_LABELS.get(f.role, '')} {card.evidence(f)}".strip()
             for f in flags[:3]
         )
-        result = "✔" if item.passed else ("⚑" if item.points == 0 else "✘")
+        result = "待复核" if item.outcome == "review" else "✔" if item.passed else ("⚑" if item.points == 0 else "✘")
+        if item.outcome == "review":
+            evidence = item.note
         table.add_row(item.name, result, f"{-item.deducted:.0f}" if item.deducted else "", evidence)
     console.print(table)
 
@@ -72,13 +75,14 @@ def register(app: typer.Typer) -> None:
         from ..audio import load_audio
         from ..qa.acoustics import turn_acoustics
         from ..qa.rubric import load_rubric
-        from ..qa.scorer import acoustics_from_json, score_transcript
+        from ..qa.scorer import acoustics_from_json, score_transcript, vectors_from_json
 
         try:
             rules = load_rubric(rubric)
             if from_json:
                 transcript, data = load_transcript_json(call)
                 acoustics = acoustics_from_json(data)
+                vectors = vectors_from_json(data)  # clause embeddings of an earlier scorecard
             else:
                 transcriber = build_transcriber(model=model, separation=separation.value, agent_channel=agent_channel,
                                                 num_speakers=num_speakers)
@@ -86,7 +90,8 @@ def register(app: typer.Typer) -> None:
                 with stage_progress() as progress:
                     transcript = transcriber.transcribe_audio(audio, progress)
                 acoustics = turn_acoustics(audio, transcript)
-            card = score_transcript(transcript, rules, acoustics, redact=not no_redact)
+                vectors = None
+            card = score_transcript(transcript, rules, acoustics, redact=not no_redact, vectors=vectors)
         except VoiceQAError as exc:
             raise fail(exc) from None
         if as_json:

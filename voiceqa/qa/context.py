@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from typing import TYPE_CHECKING, Any
+
 from ..schema import Region, Transcript, Turn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .semantic import ClauseVectors
 
 
 @dataclass
@@ -19,6 +24,13 @@ class ScoringContext:
     transcript: Transcript
     acoustics: dict[int, TurnAcoustics] = field(default_factory=dict)  # turn index -> features
     emotions: list[str] = field(default_factory=list)  # per turn: calm | negative | angry
+    negation: frozenset[str] = frozenset()  # negation cue words (the rubric's language lexicon)
+    vectors: "ClauseVectors | None" = None  # clause embeddings, for semantic rules
+    encoder: Any = None  # the encoder that made ``vectors`` (examples are embedded with it)
+    calibration: Any = None  # the rubric's thresholds for that encoder
+    known: Any = None  # KnownSentences: what semantic rules compare with (qa/semantic.py)
+    sims: Any = None  # (clauses, known sentences) similarity matrix
+    holdout: frozenset[str] = frozenset()  # examples to ignore (leave-one-out in `rubric test`)
 
     @property
     def turns(self) -> list[Turn]:

@@ -9,20 +9,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text.pinyin_match import contains
+from ..text.lexicon import Lexicon, shipped_lexicon
+from ..text.phrases import find_phrases
 
-ANGER = (
-    "投诉", "12315", "曝光", "太差了", "骗子", "什么破", "垃圾", "气死", "莫名其妙", "凭什么", "忍无可忍",
-    "你们这是", "乱收费", "欺骗", "坑人", "滚", "有病", "举报", "媒体", "消协", "工商", "我不想再听",
-    "退钱", "赔钱", "太过分", "岂有此理", "开玩笑吗",
-)
-NEGATIVE = (
-    "不满意", "失望", "着急", "怎么回事", "还没", "一直没", "到底", "怎么还", "麻烦死", "烦", "不行",
-    "没用", "不靠谱", "等了", "多扣", "扣了", "又", "不能用", "怎么办",
-)
-COMPLAINT = ("投诉", "12315", "曝光", "举报", "消协", "工商", "媒体", "我要投诉")
-# An agent saying 投诉 or 退钱 is handling a complaint, not angry: only rude words count for agents.
-CUSTOMER_ONLY = set(COMPLAINT) | {"你们这是", "乱收费", "退钱", "赔钱", "欺骗", "坑人", "骗子"}
+
+@dataclass(frozen=True)
+class EmotionLexicon:
+    """The word lists emotion needs, read from the rubric's lexicon files (emotion.yaml)."""
+
+    anger: tuple[str, ...]
+    negative: tuple[str, ...]
+    complaint: tuple[str, ...]
+    customer_only: frozenset[str]  # an agent saying 投诉 or 退钱 is handling a complaint, not angry
+    negation: frozenset[str]
+
+    @classmethod
+    def from_lexicon(cls, lex: Lexicon) -> "EmotionLexicon":
+        return cls(
+            anger=lex.words("emotion_anger"), negative=lex.words("emotion_negative"),
+            complaint=lex.words("complaint_words"), customer_only=frozenset(lex.words("customer_only")),
+            negation=frozenset(lex.words("negation_cues")),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> EmotionLexicon:
+    return EmotionLexicon.from_lexicon(shipped_lexicon())
 
 
 @dataclass
@@ -32,6 +44,7 @@ class TurnEmotion:
     anger_hits: list[str]
     negative_hits: list[str]
     arousal: float
+    complaint_hits: list[str] = ()  # explicit complaint/escalation words (customers only)
 
 
 @lru_cache(maxsize=1)
@@ -71,15 +84,30 @@ def sentiment(text: str) -> float:
     return float(prob if label == "pos" else 1 - prob)
 
 
-def _hits(text: str, words: tuple[str, ...]) -> list[str]:
-    return [w for w in words if w in text or (len(w) >= 2 and not w.isdigit() and contains(text, w, "pinyin"))]
+def _hits(text: str, words: tuple[str, ...], negation: frozenset[str]) -> list[str]:
+    """Lexicon words said in ``text``: whole words, by pinyin from two characters on, not negated."""
+    found = {w for w, _ in find_phrases(text, _long(words), "pinyin", negation=negation)}
+    found |= {w for w, _ in find_phrases(text, _short(words), "exact", negation=negation)}
+    return [w for w in words if w in found]
 
 
-def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer") -> TurnEmotion:
+@lru_cache(maxsize=64)
+def _long(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if len(w.rstrip("$")) >= 2 and not w.isdigit())
+
+
+@lru_cache(maxsize=64)
+def _short(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if not (len(w.rstrip("$")) >= 2 and not w.isdigit()))
+
+
+def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: EmotionLexicon | None = None) -> TurnEmotion:
+    lex = lex or default_lexicon()
     s = sentiment(text)
-    anger, neg = _hits(text, ANGER), _hits(text, NEGATIVE)
+    anger, neg = _hits(text, lex.anger, lex.negation), _hits(text, lex.negative, lex.negation)
+    complaint = [] if role == "agent" else _hits(text, lex.complaint, lex.negation)
     if role == "agent":
-        anger = [w for w in anger if w not in CUSTOMER_ONLY]
+        anger = [w for w in anger if w not in lex.customer_only]
     raised = arousal >= 4.0
     if len(anger) >= 2 or (anger and (s < 0.35 or raised)) or (neg and raised and s < 0.3):
         label = "angry"
@@ -87,7 +115,7 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer") -> Tur
         label = "negative"
     else:
         label = "calm"
-    return TurnEmotion(label, s, anger, neg, arousal)
+    return TurnEmotion(label, s, anger, neg, arousal, complaint)
 
 
 def speaker_emotion(labels: list[str]) -> str:
@@ -102,7 +130,7 @@ def complaint_risk(customer: list[TurnEmotion]) -> float:
     """0..1: explicit complaint words weigh most, then anger, then sustained negativity."""
     if not customer:
         return 0.0
-    texts_complaint = any(set(e.anger_hits) & set(COMPLAINT) for e in customer)
+    texts_complaint = any(e.complaint_hits for e in customer)
     angry = sum(e.label == "angry" for e in customer)
     negative = sum(e.label == "negative" for e in customer)
     risk = 0.5 * texts_complaint + min(angry, 2) * 0.2 + min(negative, 3) * 0.05

@@ -1,18 +1,25 @@
 """Rubric files: a versioned list of scored items, each with one rule.
 
 Files are YAML; every validation error names the file and the line of the offending item.
+Phrase knowledge lives in data, never in Python: a rubric names lexicon files (``lexicons:``)
+whose lists rules use as ``"@list_name"`` entries, and which also hold the emotion lexicons,
+negation cues and role cues. The lexicons' content is part of the rubric's label
+(``name@version+hash``), so changing a word list is a new rubric version for rescoring.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
+from ..text.lexicon import LEXICON_DIR, Lexicon, LexiconError, read_lexicon
 
 Severity = Literal["info", "minor", "major", "fatal"]
 Role = Literal["agent", "customer", "any"]
@@ -41,13 +48,27 @@ def _check_regex(pattern: str | None) -> str | None:
     return pattern
 
 
-class KeywordRule(_Rule):
+class _PhraseOptions(_Rule):
+    mode: MatchMode = "pinyin"
+    # words of up to 3 characters must be whole words of the sentence (jieba): 滚 is not in 滚动
+    whole_words: bool = True
+    # a negation cue just before the phrase in its clause cancels it (没有要投诉的意思)
+    negation: bool = True
+    # a hit in a clause that also contains one of these does not count (如果您还有不清楚的地方)
+    exclude: list[str] = []
+
+
+class KeywordRule(_PhraseOptions):
+    """Phrases said in the item's role and window.
+
+    match: ``any`` phrase is a finding; ``all`` phrases must occur; ``at_least`` n different
+    phrases; ``none``: the call has a finding (the whole item's span) when no phrase occurs
+    at all (for ``expect: absent`` items: "the agent never said any of these")."""
+
     type: Literal["keyword"]
     phrases: list[str] = Field(min_length=1)
     match: Literal["any", "all", "at_least", "none"] = "any"
     n: int = 1
-    exclude: list[str] = []  # a hit inside a turn that also contains one of these does not count
-    mode: MatchMode = "pinyin"
 
 
 class RegexRule(_Rule):
@@ -57,13 +78,15 @@ class RegexRule(_Rule):
     _v = field_validator("pattern", "exclude_pattern")(_check_regex)
 
 
-class ProximityRule(_Rule):
+class ProximityRule(_PhraseOptions):
+    """A phrase of ``a`` with a phrase of ``b`` near it (e.g. a regulator named next to an
+    intent to go there: 我要去|消协); both found as words, outside negation and exclusions."""
+
     type: Literal["proximity"]
     a: list[str] = Field(min_length=1)
     b: list[str] = Field(min_length=1)
     within_chars: int | None = None
     within_seconds: float | None = None
-    mode: MatchMode = "pinyin"
 
     @model_validator(mode="after")
     def _one_distance(self):
@@ -81,6 +104,36 @@ class SequenceRule(_Rule):
     mode: MatchMode = "pinyin"
 
 
+class SemanticRule(_Rule):
+    """A clause that means what one of ``examples`` means and is not nearer to one of
+    ``counter_examples`` (sentence embeddings). Decision per clause of each turn:
+    best example similarity >= ``min_similarity`` and (best example - best counter-example)
+    >= ``margin``; unset thresholds come from the rubric's ``semantic`` calibration for its
+    encoder. With ``negation`` on, a clause and its nearest example must agree on negation
+    (embeddings put 我要投诉 and 我不投诉 close together)."""
+
+    type: Literal["semantic"]
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = []
+    # per-rule thresholds: a number, or per encoder ({use: 0.5}: other encoders keep the
+    # rubric's calibration, since similarities are on different scales per encoder)
+    min_similarity: float | dict[str, float] | None = None
+    margin: float | dict[str, float] | None = None
+    negation: bool = True
+    min_chars: int = Field(4, ge=1)  # shorter clauses (喂，请讲) carry too little meaning to judge
+    label: str = ""  # names the finding (e.g. refusal), shown in the flag's rule id
+
+
+def threshold_for(value: float | dict[str, float] | None, encoder_name: str, default: float) -> float:
+    """A rule's threshold for ``encoder_name``: the number, the entry whose key the encoder's
+    name starts with, or ``default`` (the rubric's calibration)."""
+    if value is None:
+        return default
+    if isinstance(value, dict):
+        return next((v for k, v in value.items() if encoder_name.startswith(k)), default)
+    return float(value)
+
+
 class SimilarityRule(_Rule):
     """A turn that says something like one of ``examples`` (character n-gram or pinyin similarity)."""
 
@@ -94,7 +147,7 @@ class SilenceRule(_Rule):
     type: Literal["silence"]
     max_seconds: float = 10.0
     hold_phrases: list[str] = []
-    max_hold_seconds: float = 10.0  # allowance after the agent announced a hold (请稍等…)
+    max_hold_seconds: float = 60.0  # allowance after the agent announced a hold (请稍等…)
 
 
 class OvertalkRule(_Rule):
@@ -126,24 +179,48 @@ class EmotionRule(_Rule):
     level: Literal["negative", "angry"] = "angry"
 
 
-class AgentCareRule(_Rule):
+class AgentCareRule(_PhraseOptions):
     """Customer insults aimed at the agent: flagged for the supervisor, not the agent's score."""
 
     type: Literal["agent_care"]
     insults: list[str] = Field(min_length=1)
-    mode: MatchMode = "pinyin"
 
 
 class PiiRule(_Rule):
     type: Literal["pii"]
 
 
+class AnyOfRule(_Rule):
+    """Findings of every sub-rule together: exact words where they are reliable (a badge
+    number regex, 您好) with a ``semantic`` rule for everything else said in other words."""
+
+    type: Literal["any_of"]
+    rules: list["Rule"] = Field(min_length=1)
+
+
 RULE_MODELS = (
-    KeywordRule, RegexRule, ProximityRule, SequenceRule, SimilarityRule, SilenceRule, OvertalkRule,
-    SpeechRateRule, CallLengthRule, RaisedVoiceRule, EmotionRule, AgentCareRule, PiiRule,
+    KeywordRule, RegexRule, ProximityRule, SequenceRule, SemanticRule, SimilarityRule, SilenceRule, OvertalkRule,
+    SpeechRateRule, CallLengthRule, RaisedVoiceRule, EmotionRule, AgentCareRule, PiiRule, AnyOfRule,
 )
 Rule = Annotated[Union[RULE_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]
+AnyOfRule.model_rebuild()
 RULE_TYPES = sorted(m.model_fields["type"].annotation.__args__[0] for m in RULE_MODELS)
+
+
+def item_phrases(item) -> tuple[str, ...]:
+    """Every phrase and example an item's rules look for (what the item "means")."""
+    out: list[str] = []
+    for r in leaf_rules(item.rule):
+        for key in ("phrases", "examples", "insults"):
+            out.extend(getattr(r, key, None) or [])
+    return tuple(out)
+
+
+def leaf_rules(rule) -> list:
+    """The rule itself, or the sub-rules of an ``any_of`` (depth first)."""
+    if isinstance(rule, AnyOfRule):
+        return [leaf for r in rule.rules for leaf in leaf_rules(r)]
+    return [rule]
 
 
 class Window(BaseModel):
@@ -183,6 +260,44 @@ class WarningLevels(BaseModel):
     level1_any_flag: bool = True  # any minor flag
 
 
+class Calibration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_similarity: float = Field(gt=0, le=1)
+    margin: float = Field(ge=-1, le=1)
+
+
+class SemanticSettings(BaseModel):
+    """Which sentence encoder ``semantic`` rules use, and its thresholds. Similarities are on
+    different scales per encoder (e5-small's crowd into 0.8-0.95), so each encoder has its own
+    calibration; ``voiceqa rubric test`` measures them."""
+
+    model_config = ConfigDict(extra="forbid")
+    encoder: str = "use"
+    # ordinary call talk no item is about: a counter-example of every semantic rule, so a
+    # clause must be nearer an item's examples than everyday business talk to match
+    background: list[str] = []
+    calibration: dict[str, Calibration] = {
+        "use": Calibration(min_similarity=0.425, margin=0.02),
+        "e5": Calibration(min_similarity=0.9, margin=0.0),
+    }
+
+    def thresholds(self, encoder_name: str) -> Calibration:
+        for key, cal in self.calibration.items():
+            if encoder_name == key or encoder_name.startswith(key):
+                return cal
+        return next(iter(self.calibration.values()), Calibration(min_similarity=0.425, margin=0.02))
+
+
+class ReviewSettings(BaseModel):
+    """When a required phrase is not found but the recognition in its window is doubtful,
+    the item goes to a human (outcome ``review``) instead of costing points."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_confidence: float = 0.4  # a turn (mean word probability) below this is doubtful
+    min_chars_per_second: float = 1.0  # speech that produced less text than this is doubtful
+    min_speech_seconds: float = 2.0  # ... when at least this much speech was heard
+
+
 class Rubric(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -190,12 +305,35 @@ class Rubric(BaseModel):
     pass_mark: float = 80.0
     total: float = 100.0
     warning_levels: WarningLevels = WarningLevels()
+    lexicons: list[str] = []  # lexicon files (relative to the rubric, else the shipped ones)
+    semantic: SemanticSettings = SemanticSettings()
+    review: ReviewSettings = ReviewSettings()
     items: list[Item] = Field(min_length=1)
     source: str = ""
+    lexicon: Lexicon = Field(default_factory=Lexicon, exclude=True)
 
     @property
     def label(self) -> str:
-        return f"{self.name}@{self.version}"
+        """name@version+hash: the hash covers the lexicons' content and the encoder, so a
+        changed word list or model is a different rubric for batch and rescore."""
+        return f"{self.name}@{self.version}+{self.fingerprint}"
+
+    @property
+    def fingerprint(self) -> str:
+        key = json.dumps([self.lexicon.fingerprint, self.semantic.model_dump()], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+
+    def semantic_rules(self) -> list[tuple[Item, SemanticRule]]:
+        return [(it, r) for it in self.items for r in leaf_rules(it.rule) if isinstance(r, SemanticRule)]
+
+    def semantic_background(self) -> tuple[str, ...]:
+        """Everything a semantic rule's clause must be further from than from its own examples:
+        the background talk and every semantic rule's examples and counter-examples (a rule
+        drops its own examples)."""
+        known = [x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples)]
+        # the exact phrases of keyword rules are sentences the rubric knows too (很高兴为您服务)
+        phrases = [p for it in self.items for p in item_phrases(it) if len(p) >= 4]
+        return tuple(dict.fromkeys([*self.semantic.background, *known, *phrases]))
 
     @model_validator(mode="after")
     def _unique_ids(self):
@@ -222,7 +360,47 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-def parse_rubric(text: str, source: str) -> Rubric:
+_PHRASE_FIELDS = ("phrases", "exclude", "a", "b", "first", "then", "examples", "counter_examples", "insults", "hold_phrases")
+
+
+def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:
+    """Replace ``"@name"`` entries of a rule's phrase lists by the lexicon list ``name``."""
+    if not isinstance(rule, dict):
+        return
+    for key in fields:
+        values = rule.get(key)
+        if isinstance(values, list):
+            out = []
+            for v in values:
+                if isinstance(v, str) and v.startswith("@"):
+                    if v[1:] not in lexicon.lists:
+                        known = ", ".join(sorted(lexicon.lists)) or "none loaded"
+                        raise ValueError(f"{where}: unknown lexicon list {v!r} (known: {known})")
+                    out.extend(lexicon.lists[v[1:]])
+                else:
+                    out.append(v)
+            rule[key] = out
+    for sub in rule.get("rules", []) if isinstance(rule.get("rules"), list) else []:
+        _expand(sub, lexicon, where)
+
+
+def _load_lexicons(names: Any, base_dir: Path | None, source: str) -> Lexicon:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise RubricError(source, "line 1: 'lexicons' is a list of lexicon file names")
+    files = []
+    for name in names:
+        local = (base_dir / name) if base_dir is not None else None
+        path = local if local is not None and local.is_file() else LEXICON_DIR / Path(name).name
+        if not path.is_file():
+            raise RubricError(source, f"lexicon file {name!r} not found (next to the rubric or shipped)")
+        files.append(path)
+    try:
+        return read_lexicon(files)
+    except LexiconError as exc:
+        raise RubricError(source, str(exc)) from None
+
+
+def parse_rubric(text: str, source: str, base_dir: Path | None = None) -> Rubric:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -237,8 +415,20 @@ def parse_rubric(text: str, source: str) -> Rubric:
         if isinstance(item, dict) and "points" not in item:
             line = _item_lines(text).get(i, "?")
             raise RubricError(source, f"line {line}: item {item.get('id', i)!r}: missing 'points' (weight)")
+    lexicon = _load_lexicons(data.get("lexicons", []), base_dir, source)
+    lines = _item_lines(text)
     try:
-        rubric = Rubric.model_validate(data)
+        _expand(data.get("semantic"), lexicon, "semantic", ("background",))
+    except ValueError as exc:
+        raise RubricError(source, f"line 1: {exc}") from None
+    for i, item in enumerate(data["items"]):
+        if isinstance(item, dict):
+            try:
+                _expand(item.get("rule"), lexicon, f"item {item.get('id', i)!r}")
+            except ValueError as exc:
+                raise RubricError(source, f"line {lines.get(i, '?')}: {exc}") from None
+    try:
+        rubric = Rubric.model_validate({**data, "lexicon": lexicon})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = err["loc"]
@@ -258,8 +448,12 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     """Load a rubric file, or the shipped default rubric when ``path`` is None."""
     if path is None:
         ref = resources.files("voiceqa.rubrics") / "default.yaml"
-        return parse_rubric(ref.read_text(encoding="utf-8"), "default.yaml")
+        return parse_rubric(ref.read_text(encoding="utf-8"), "default.yaml", LEXICON_DIR.parent)
     path = Path(path)
     if not path.is_file():
         raise RubricError(path, "rubric file not found")
-    return parse_rubric(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RubricError(path, "not a UTF-8 text file") from None
+    return parse_rubric(text, str(path), path.parent)

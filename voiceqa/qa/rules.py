@@ -9,8 +9,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from ..text.chinese import normalize_for_compare
-from ..text.pinyin_match import Match, find, syllables
+from ..text.phrases import find_phrase, find_phrases
+from ..text.pinyin_match import Match, syllables
+from ..text.words import has_cue
 from . import rubric as R
 from .context import ScoringContext, char_time
 from .metrics import overtalk as find_overtalk
@@ -44,24 +48,40 @@ def _in_window(ctx: ScoringContext, item: R.Item, t: float) -> bool:
     return True
 
 
-def _phrase_hits(ctx, item, phrases, mode, exclude=()) -> list[tuple[Finding, Match, int]]:
-    """(finding, match, turn index) for every phrase occurrence in the item's role and window."""
+def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, Match, int]]:
+    """(finding, match, turn index) for every phrase occurrence in the item's role and window,
+    as whole words, outside negation and excluded clauses when ``options`` (the rule) asks."""
+    kw = {}
+    if options is not None:
+        kw = {"whole_words": options.whole_words, "exclude": options.exclude,
+              "negation": ctx.negation if options.negation else frozenset()}
     out = []
     for ti, turn in ctx.turns_in(item.role):
-        excluded = [m for ph in exclude for m in find(turn.text, ph, mode)]
-        for ph in phrases:
-            for m in find(turn.text, ph, mode):
-                if any(x.start < m.end and m.start < x.end for x in excluded):
-                    continue
-                t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
-                if _in_window(ctx, item, t0):
-                    out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
+        for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
+            t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
+            if _in_window(ctx, item, t0):
+                out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
     return sorted(out, key=lambda p: p[0].start)
 
 
+def item_span(item: R.Item, duration: float) -> tuple[float, float]:
+    """The part of the call an item looks at (its window, else the whole call)."""
+    if item.window and item.window.first is not None:
+        return 0.0, min(item.window.first, duration)
+    if item.window and item.window.last is not None:
+        return max(0.0, duration - item.window.last), duration
+    return 0.0, duration
+
+
 def keyword(rule: R.KeywordRule, item, ctx) -> list[Finding]:
-    hits = _phrase_hits(ctx, item, rule.phrases, rule.mode, rule.exclude)
+    hits = _phrase_hits(ctx, item, rule.phrases, rule.mode, rule)
     found = {f.key for f, _, _ in hits}
+    if rule.match == "none":
+        # one finding for the whole span when not one of the phrases was said
+        if hits:
+            return []
+        start, end = item_span(item, ctx.duration)
+        return [Finding(start, end, f"未说：{'/'.join(rule.phrases[:4])}", item.role if item.role != "any" else "any", "none")]
     if rule.match == "all" and found != set(rule.phrases):
         return []
     if rule.match == "at_least" and len(found) < rule.n:
@@ -85,9 +105,9 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
 def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
     """A phrase of ``a`` with a phrase of ``b`` near it: within N characters of the same turn,
     or within N seconds anywhere."""
-    b = _phrase_hits(ctx, item, rule.b, rule.mode)
+    b = _phrase_hits(ctx, item, rule.b, rule.mode, rule.model_copy(update={"negation": False}))
     out = []
-    for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode):
+    for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode, rule):
         for fb, mb, tb in b:
             near_chars = rule.within_chars is not None and ta == tb and abs(ma.start - mb.start) <= rule.within_chars
             near_secs = rule.within_seconds is not None and abs(fa.start - fb.start) <= rule.within_seconds
@@ -132,6 +152,88 @@ def similarity(rule: R.SimilarityRule, item, ctx) -> list[Finding]:
     return out
 
 
+@dataclass
+class SemanticScores:
+    """Per candidate clause: where it is, its nearest example and the similarities."""
+
+    units: list[tuple[int, int, int]]  # (turn index, start, end)
+    texts: list[str]
+    best: np.ndarray  # similarity to the nearest example of the clause's polarity
+    best_example: list[str]
+    counter: np.ndarray  # similarity to the nearest counter-example / other item's example / background
+
+
+def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
+    cv, known = ctx.vectors, ctx.known
+    if cv is None or known is None or not len(cv.units):
+        return None
+    allowed = {ti for ti, _ in ctx.turns_in(item.role)}
+    rows = [k for k, (ti, s, e) in enumerate(cv.units)
+            if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
+            and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
+    if not rows:
+        return None
+    examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
+    ex_cols = np.array([known.index[x] for x in examples])
+    co_cols = _counter_columns(known, frozenset(R.item_phrases(item)) | ctx.holdout)
+    S = ctx.sims[rows]
+    sims = S[:, ex_cols]
+    texts = [ctx.turns[cv.units[r][0]].text[cv.units[r][1]:cv.units[r][2]] for r in rows]
+    if rule.negation and ctx.negation:
+        cl_neg = np.array([has_cue(x, ctx.negation) for x in texts])
+        sims = np.where(cl_neg[:, None] == known.negated[ex_cols][None, :], sims, -1.0)
+    best_i = sims.argmax(axis=1)
+    counter = S[:, co_cols].max(axis=1) if len(co_cols) else np.full(len(rows), -1.0)
+    return SemanticScores([cv.units[r] for r in rows], texts, sims[np.arange(len(rows)), best_i],
+                          [examples[i] for i in best_i], counter)
+
+
+_COUNTER_COLS: dict[tuple[int, frozenset[str]], np.ndarray] = {}
+
+
+def _counter_columns(known, excluded: frozenset[str]) -> np.ndarray:
+    """Columns of the known sentences a rule competes with: all but its item's own."""
+    key = (id(known), excluded)
+    if key not in _COUNTER_COLS:
+        if len(_COUNTER_COLS) > 4096:
+            _COUNTER_COLS.clear()
+        _COUNTER_COLS[key] = np.array([i for i, t in enumerate(known.texts) if t not in excluded], dtype=int)
+    return _COUNTER_COLS[key]
+
+
+def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
+    """Clauses of the item's role and window that mean what one of the rule's examples means:
+    similarity to the nearest example >= floor and ahead by the margin of everything else the
+    rubric knows (the rule's counter-examples, other items' examples, background talk), so a
+    clause goes to the nearest meaning. With ``negation``, a clause is compared only with
+    examples of its own polarity (embeddings put 我要投诉 and 我不投诉 close together).
+    At most one finding per turn."""
+    sc = semantic_scores(rule, item, ctx)
+    if sc is None:
+        return []
+    floor = R.threshold_for(rule.min_similarity, ctx.encoder.name, ctx.calibration.min_similarity)
+    margin = R.threshold_for(rule.margin, ctx.encoder.name, ctx.calibration.margin)
+    out, seen = [], set()
+    for k, (ti, s, e) in enumerate(sc.units):
+        if sc.best[k] < floor or sc.best[k] - sc.counter[k] < margin or ti in seen:
+            continue
+        seen.add(ti)
+        turn = ctx.turns[ti]
+        out.append(Finding(char_time(turn, s), char_time(turn, e), sc.texts[k][:40], turn.role, rule.label or sc.best_example[k]))
+    return out
+
+
+def any_of(rule: R.AnyOfRule, item, ctx) -> list[Finding]:
+    """Findings of the sub-rules in order; a later finding that overlaps one already kept
+    (the same words found by keyword and by meaning) is dropped."""
+    out: list[Finding] = []
+    for sub in rule.rules:
+        for f in EVALUATORS[type(sub)](sub, item, ctx):
+            if not any(f.start < g.end and g.start < f.end or (f.start, f.end) == (g.start, g.end) for g in out):
+                out.append(f)
+    return sorted(out, key=lambda f: f.start)
+
+
 def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
     out = []
     agent_turns = [t for t in ctx.turns if t.role == "agent"]
@@ -139,7 +241,7 @@ def silence(rule: R.SilenceRule, item, ctx) -> list[Finding]:
         limit = rule.max_seconds
         notice = next(
             (t for t in agent_turns if a - HOLD_LOOKBACK <= t.end <= a + 0.5
-             and any(find(t.text, p, "pinyin") for p in rule.hold_phrases)),
+             and any(find_phrase(t.text, p, "fuzzy") for p in rule.hold_phrases)),
             None,
         )
         if notice is not None:
@@ -201,7 +303,7 @@ def emotion(rule: R.EmotionRule, item, ctx) -> list[Finding]:
 
 
 def agent_care(rule: R.AgentCareRule, item, ctx) -> list[Finding]:
-    return [f for f, _, _ in _phrase_hits(ctx, item, rule.insults, rule.mode)]
+    return [f for f, _, _ in _phrase_hits(ctx, item, rule.insults, rule.mode, rule)]
 
 
 PII_NAMES = {"mobile": "手机号", "landline": "固话", "id_card": "身份证号", "bank_card": "银行卡号", "email": "邮箱", "number": "长数字"}
@@ -219,7 +321,7 @@ EVALUATORS: dict[type, Callable[..., list[Finding]]] = {
     R.KeywordRule: keyword, R.RegexRule: regex, R.ProximityRule: proximity, R.SequenceRule: sequence,
     R.SimilarityRule: similarity, R.SilenceRule: silence, R.OvertalkRule: overtalk, R.SpeechRateRule: speech_rate,
     R.CallLengthRule: call_length, R.RaisedVoiceRule: raised_voice, R.EmotionRule: emotion,
-    R.AgentCareRule: agent_care, R.PiiRule: pii,
+    R.AgentCareRule: agent_care, R.PiiRule: pii, R.SemanticRule: semantic, R.AnyOfRule: any_of,
 }
 
 

@@ -1,19 +1,24 @@
 """Apply a rubric to a transcript: flags with evidence, item results, total, warning level."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 from pypinyin import lazy_pinyin
 
 from ..schema import Transcript, r2
 from .context import ScoringContext, TurnAcoustics
-from .emotion import complaint_risk, speaker_emotion, turn_emotion
+from .emotion import EmotionLexicon, complaint_risk, speaker_emotion, turn_emotion
 from .metrics import call_metrics
 from .pii import find_pii, mask
+from .review import review_reason
 from .rubric import Item, Rubric
-from .rules import Finding, evaluate
+from .rules import Finding, evaluate, item_span
+from .semantic import ClauseVectors, embed_call
+
+Outcome = Literal["pass", "fail", "review"]
 
 
 @dataclass
@@ -45,9 +50,14 @@ class ItemResult:
     deducted: float
     passed: bool
     flags: int
+    outcome: Outcome = "pass"  # review: a required phrase was not found where the ASR is doubtful
+    note: str = ""  # why the item needs review (with the time)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "points": r2(self.points), "deducted": r2(self.deducted)}
+        out = {**self.__dict__, "points": r2(self.points), "deducted": r2(self.deducted)}
+        if not self.note:
+            out.pop("note")
+        return out
 
 
 @dataclass
@@ -66,6 +76,11 @@ class Scorecard:
     redacted: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     acoustics: dict[int, TurnAcoustics] = field(default_factory=dict)
+    vectors: ClauseVectors | None = None  # clause embeddings, kept so rescoring embeds nothing
+
+    @property
+    def review(self) -> list[ItemResult]:
+        return [i for i in self.items if i.outcome == "review"]
 
     def stored_and_shown(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """(unredacted dict to keep for rescoring, redacted dict for users)."""
@@ -91,6 +106,7 @@ class Scorecard:
         out["score"] = {
             "total": r2(self.total), "passed": self.passed, "rubric": self.rubric,
             "pass_mark": self.pass_mark, "max": self.max_total,
+            "review": len(self.review),
             "items": [i.to_dict() for i in self.items],
         }
         out["warning_level"] = self.warning_level
@@ -101,6 +117,8 @@ class Scorecard:
             [r2(a.loudness_db), None if a.pitch_hz is None else r2(a.pitch_hz)] if (a := self.acoustics.get(i)) else None
             for i in range(len(self.transcript.turns))
         ]
+        if self.vectors is not None:
+            out["embeddings"] = self.vectors.to_json()
         return out
 
 
@@ -109,17 +127,11 @@ def _slug(text: str) -> str:
     return "".join(ch for ch in s.lower() if ch.isalnum())[:24] or "x"
 
 
-def _missing_span(item: Item, duration: float) -> tuple[float, float]:
-    if item.window and item.window.first is not None:
-        return 0.0, min(item.window.first, duration)
-    if item.window and item.window.last is not None:
-        return max(0.0, duration - item.window.last), duration
-    return 0.0, duration
-
-
 def _missing_evidence(item: Item) -> str:
     rule = item.rule
-    phrases = getattr(rule, "phrases", None) or getattr(rule, "examples", None) or []
+    from .rubric import leaf_rules
+
+    phrases = [p for r in leaf_rules(rule) for p in (getattr(r, "phrases", None) or getattr(r, "examples", None) or [])]
     where = ""
     if item.window and item.window.first is not None:
         where = f"开场{item.window.first:g}秒内"
@@ -133,7 +145,7 @@ def flags_for(item: Item, findings: list[Finding], duration: float) -> list[Flag
     if item.expect == "present":
         if findings:
             return []
-        start, end = _missing_span(item, duration)
+        start, end = item_span(item, duration)
         return [Flag(item.id, item.category, item.severity, item.role, start, end, _missing_evidence(item), -weight or 0.0, item.id)]
     cap = item.max_deduction if item.max_deduction is not None else weight
     out, used = [], 0.0
@@ -154,12 +166,15 @@ class Totals:
     passed: bool
 
 
-def totals(rubric: Rubric, flag_items: Sequence[str]) -> Totals:
+def totals(rubric: Rubric, flag_items: Sequence[str], review: Mapping[str, str] | None = None) -> Totals:
     """The one scoring rule, used by the scorer, rescoring and dispute decisions.
 
     ``flag_items`` holds the rubric item id of every live (not voided) flag, in finding order.
     Each flag of an item deducts the item's points until the item's ``max_deduction`` is used
-    up; a flag of a scored fatal item zeroes the call; a call passes at ``pass_mark``."""
+    up; a flag of a scored fatal item zeroes the call; a call passes at ``pass_mark``.
+    ``review`` maps the ids of items left to a human (outcome ``review``: nothing deducted) to
+    the reason."""
+    review = review or {}
     by_item: dict[str, list[int]] = {}
     for i, item_id in enumerate(flag_items):
         by_item.setdefault(item_id, []).append(i)
@@ -177,7 +192,9 @@ def totals(rubric: Rubric, flag_items: Sequence[str]) -> Totals:
             points[i] = -pts or 0.0
         deducted_total += used
         fatal = fatal or bool(mine and item.severity == "fatal" and item.scored)
-        items.append(ItemResult(item.id, item.name, item.category, item.severity, item.points, used, not mine, len(mine)))
+        outcome: Outcome = "fail" if mine else ("review" if item.id in review else "pass")
+        items.append(ItemResult(item.id, item.name, item.category, item.severity, item.points, used, outcome == "pass",
+                                len(mine), outcome, review.get(item.id, "") if outcome == "review" else ""))
     total = 0.0 if fatal else max(0.0, rubric.total - deducted_total)
     return Totals(points, items, total, not fatal and total >= rubric.pass_mark)
 
@@ -193,25 +210,64 @@ def warning_level(rubric: Rubric, flags: list[Flag], total: float, risk: float) 
     return 0
 
 
+_EMOTION_LEXICONS: dict[str, EmotionLexicon] = {}
+
+
+def _emotion_lexicon(rubric: Rubric) -> EmotionLexicon:
+    key = rubric.lexicon.fingerprint
+    if key not in _EMOTION_LEXICONS:
+        _EMOTION_LEXICONS[key] = EmotionLexicon.from_lexicon(rubric.lexicon)
+    return _EMOTION_LEXICONS[key]
+
+
+def _in_time_order(transcript: Transcript, acoustics: dict[int, TurnAcoustics]) -> tuple[Transcript, dict[int, TurnAcoustics]]:
+    """The transcript with its turns in time order (a copy when they were not), and the
+    acoustics re-keyed to match; the caller's objects are left alone."""
+    turns = transcript.turns
+    order = sorted(range(len(turns)), key=lambda i: (turns[i].start, turns[i].end))
+    if order == list(range(len(turns))):
+        return transcript, acoustics
+    return (dataclasses.replace(transcript, turns=[turns[i] for i in order]),
+            {new: acoustics[old] for new, old in enumerate(order) if old in acoustics})
+
+
 def score_transcript(
     transcript: Transcript,
     rubric: Rubric,
     acoustics: dict[int, TurnAcoustics] | None = None,
     redact: bool = True,
+    vectors: ClauseVectors | None = None,
 ) -> Scorecard:
+    """Apply ``rubric`` to a call. ``vectors``: clause embeddings stored with an earlier
+    scorecard of the same call (reused when encoder and text match, else recomputed)."""
     t0 = time.perf_counter()
-    transcript.turns.sort(key=lambda t: (t.start, t.end))
-    acoustics = acoustics or {}
+    transcript, acoustics = _in_time_order(transcript, acoustics or {})
     from .acoustics import arousal
 
+    timings: dict[str, float] = {}
     ar = arousal(acoustics, [t.speaker for t in transcript.turns])
-    emotions = [turn_emotion(t.text, ar.get(i, 0.0), t.role) for i, t in enumerate(transcript.turns)]
-    ctx = ScoringContext(transcript, acoustics, [e.label for e in emotions])
+    lex = _emotion_lexicon(rubric)
+    emotions = [turn_emotion(t.text, ar.get(i, 0.0), t.role, lex) for i, t in enumerate(transcript.turns)]
+    ctx = ScoringContext(transcript, acoustics, [e.label for e in emotions], negation=lex.negation)
+    if rubric.semantic_rules():
+        t_embed = time.perf_counter()
+        from ..embeddings import get_encoder
+        from .semantic import attach
+
+        encoder = get_encoder(rubric.semantic.encoder)
+        attach(ctx, rubric, encoder, embed_call(transcript, encoder, vectors))
+        timings["embed"] = time.perf_counter() - t_embed
 
     flags: list[Flag] = []
+    review: dict[str, str] = {}  # item id -> why a human must decide (ASR doubtful where it was due)
     for item in rubric.items:
-        flags.extend(flags_for(item, evaluate(item, ctx), transcript.duration))
-    result = totals(rubric, [f.item for f in flags])
+        findings = evaluate(item, ctx)
+        note = review_reason(item, ctx, rubric.review) if item.expect == "present" and not findings else None
+        if note:
+            review[item.id] = note
+        else:
+            flags.extend(flags_for(item, findings, transcript.duration))
+    result = totals(rubric, [f.item for f in flags], review)
     for f, pts in zip(flags, result.points):
         f.points = pts
     items, total, passed = result.items, result.total, result.passed
@@ -231,9 +287,14 @@ def score_transcript(
         transcript=transcript, flags=flags, items=items, total=total, passed=passed, rubric=rubric.label,
         warning_level=warning_level(rubric, flags, total, risk), pass_mark=rubric.pass_mark, max_total=rubric.total,
         emotion=emotion,
-        metrics=call_metrics(ctx).to_dict(), redacted=redact, timings={"score": time.perf_counter() - t0},
-        acoustics=acoustics,
+        metrics=call_metrics(ctx).to_dict(), redacted=redact, timings={**timings, "score": time.perf_counter() - t0},
+        acoustics=acoustics, vectors=ctx.vectors,
     )
+
+
+def vectors_from_json(data: dict[str, Any]) -> ClauseVectors | None:
+    """Clause embeddings stored in a scorecard JSON (None when absent or unreadable)."""
+    return ClauseVectors.from_json(data["embeddings"]) if isinstance(data.get("embeddings"), dict) else None
 
 
 def acoustics_from_json(data: dict[str, Any]) -> dict[int, TurnAcoustics]:

@@ -63,6 +63,8 @@ class ReportData:
     items: list[ItemRow]
     repeat_by_queue: list[tuple[str, int, int]]  # queue, calls, repeat calls
     agent_care: list[tuple[str, str, float, str]]  # call_id, agent_id, start, evidence
+    review_items: int = 0  # items a human must check (ASR doubtful where a phrase was missing)
+    review_calls: int = 0
     generated: dt.datetime = field(default_factory=dt.datetime.now)
 
 
@@ -130,4 +132,12 @@ def build(session: Session, start: dt.date, end: dt.date, team: str | None = Non
         items=sorted(items.values(), key=lambda r: (-r.calls, -r.points))[:10],
         repeat_by_queue=sorted(((q, len(cs), sum(c.repeat_call for c in cs)) for q, cs in queues.items()), key=lambda r: -r[2]),
         agent_care=[(c.call_id, c.agent_id or "", f.start, f.evidence) for c in calls for f in c.flags if f.category == "agent_care" and not f.voided],
+        review_items=sum(_review_count(c) for c in calls),
+        review_calls=sum(_review_count(c) > 0 for c in calls),
     )
+
+
+def _review_count(call: Call) -> int:
+    """Items of the call's scorecard whose outcome is ``review`` (not counted as deductions)."""
+    items = ((call.result or {}).get("score") or {}).get("items") or []
+    return sum(i.get("outcome") == "review" for i in items)

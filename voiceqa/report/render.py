@@ -54,7 +54,8 @@ th,td{border:1px solid #d7dde6;padding:4px 8px;text-align:left}th{background:#ee
 def to_html(d: ReportData) -> str:
     title = f"通话质检报告 {d.start} 至 {d.end}" + (f"（{d.team}）" if d.team else "")
     kpis = [("质检通话", d.calls), ("平均分", f"{d.avg_score:.1f}"), ("合格率", _pct(d.pass_rate)), ("二次来电率", _pct(d.repeat_rate)),
-            ("客户愤怒率", _pct(d.anger_rate)), ("三级预警", d.levels.get(3, 0)), ("坐席关怀提醒", len(d.agent_care))]
+            ("客户愤怒率", _pct(d.anger_rate)), ("三级预警", d.levels.get(3, 0)), ("坐席关怀提醒", len(d.agent_care)),
+            ("待复核项", f"{d.review_items}（{d.review_calls}通）")]
     head, rows = agent_table(d)
     items = _table(["评分项", "类别", "违规次数", "涉及通话", "累计扣分", "示例"],
                    [[i.item, _cat(i.category), i.count, i.calls, round(i.points, 1),
@@ -86,7 +87,8 @@ def to_xlsx(d: ReportData, path: Path) -> None:
     ws.append(["通话质检报告", f"{d.start} 至 {d.end}", d.team or "全部班组"])
     for k, v in [("质检通话", d.calls), ("平均分", round(d.avg_score, 1)), ("合格率", round(d.pass_rate, 4)),
                  ("二次来电率", round(d.repeat_rate, 4)), ("客户愤怒率", round(d.anger_rate, 4)),
-                 ("三级预警", d.levels.get(3, 0)), ("坐席关怀提醒", len(d.agent_care))]:
+                 ("三级预警", d.levels.get(3, 0)), ("坐席关怀提醒", len(d.agent_care)), ("待复核项", d.review_items),
+                 ("待复核通话", d.review_calls)]:
         ws.append([k, v])
         if k.endswith("率"):
             ws.cell(ws.max_row, 2).number_format = "0.0%"

@@ -78,7 +78,9 @@ def apply_totals(session: Session, call: Call, rubric: Rubric | None = None) -> 
     (``voiceqa.qa.scorer.totals``): score, pass, item results, flag points, warning level."""
     rubric = rubric or rubric_for(session, call)
     live = sorted((f for f in call.flags if not f.voided and f.category != REPEAT_CATEGORY), key=lambda f: (f.start, f.rule))
-    result = totals(rubric, [f.item for f in live])
+    stored_items = call.result.get("score", {}).get("items", [])
+    review = {i["id"]: i.get("note", "") for i in stored_items if i.get("outcome") == "review"}
+    result = totals(rubric, [f.item for f in live], review)
     for f, pts in zip(live, result.points):
         f.points = round(pts, 2)
     score = dict(call.result.get("score", {}))

@@ -53,6 +53,7 @@ def arabic_to_han_digits(text: str) -> str:
     return "".join(_DIGIT_TO_HAN.get(ch, ch) for ch in text)
 
 
+@lru_cache(maxsize=65536)
 def normalize_for_compare(text: str) -> str:
     """Canonical form for comparing transcripts: Simplified, half-width, no punctuation or
     spaces, lower-case, and every digit written in Arabic form."""

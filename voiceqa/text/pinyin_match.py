@@ -64,6 +64,15 @@ def find(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = No
     with up to ``max_subs`` differing syllables (default grows with phrase length).
     """
     text, phrase = to_simplified(text), to_simplified(phrase)
+    # cheap rejection: the phrase's first character (exact) or syllable (pinyin) is absent
+    if mode == "exact" or not _CJK.match(phrase[:1] or " "):
+        if not phrase or phrase[0] not in text:
+            if mode == "exact" or not phrase:
+                return []
+    if mode != "exact":
+        first = _first_syllable(phrase)
+        if first is not None and first not in _positions(text):
+            return []
     exact = [Match(m.start(), m.end(), 0, "exact") for m in re.finditer(re.escape(phrase), text)] if phrase else []
     if mode == "exact" or exact:
         return exact
@@ -88,6 +97,12 @@ def find(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = No
             out.append(Match(t[i][0], t[i + len(p) - 1][0] + 1, d, "pinyin" if d == 0 else "fuzzy"))
             last_end = i + len(p) - 1
     return out
+
+
+@lru_cache(maxsize=65536)
+def _first_syllable(phrase: str) -> str | None:
+    syl = syllables(phrase)
+    return syl[0][1] if syl else None
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,239 @@
+"""Matching mechanisms of the QA rules: word boundaries, negation, context exclusions,
+`match: none`, the hold allowance, the review outcome, semantic rules with the real encoder,
+stored clause vectors, lexicon files in the rubric's label, and `voiceqa rubric test`."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from voiceqa.cli import app
+from voiceqa.qa.emotion import turn_emotion
+from voiceqa.qa.rubric import RubricError, load_rubric, parse_rubric
+from voiceqa.qa.scorer import score_transcript, vectors_from_json
+from voiceqa.schema import Transcript
+from voiceqa.text.words import clauses, is_word_match, negated
+
+from .test_qa_rules import GOOD, call, flags_by
+
+REPO = Path(__file__).resolve().parents[1]
+HELDOUT = REPO / "tests" / "data" / "qa_heldout.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+def with_turn(role: str, text: str) -> Transcript:
+    """The clean call with one more turn in the middle."""
+    return call(GOOD[:4] + [(role, 20.5, 26.0, text)] + GOOD[5:])
+
+
+def test_word_boundaries_and_negation_helpers():
+    assert not is_word_match("页面会自动滚动", 5, 6)  # 滚 inside 滚动
+    assert is_word_match("你给我滚", 3, 4)
+    assert is_word_match("感谢您的来电", 0, 2)  # jieba writes 感谢您 as one word
+    assert not is_word_match("我在工商银行办的卡", 2, 4)
+    cues = frozenset({"没有", "不是", "不"})
+    assert negated("我没有要投诉的意思", 4, cues)
+    assert not negated("你们不给我解决我就投诉", 9, cues)  # the cue is too far back
+    assert not negated("你不处理，我就投诉", 7, cues)  # another clause
+    assert clauses("好的，我帮您查一下，您的包裹明天送达") == [(0, 2), (3, 9), (10, 18)]  # 好的 stays alone
+    assert clauses("我帮您查一下，请稍等") == [(0, 10)]  # a short last clause joins the previous one
+
+
+@pytest.mark.parametrize("role,text,category", [
+    ("agent", "您往下滑，页面会自动滚动到付款那一步", "forbidden_phrase"),  # 滚 is not 滚动
+    ("customer", "我的工资卡是工商银行的", "customer_complaint"),  # 工商 is not 工商银行
+    ("customer", "我没有要投诉的意思，就是想问问", "customer_complaint"),
+    ("customer", "不是说你们态度不好，我就是想快点解决", "customer_complaint"),
+    ("agent", "如果您还有不清楚的地方，随时打给我们", "forbidden_phrase"),
+    ("agent", "这款有五种颜色，您随便挑", "forbidden_phrase"),
+    ("agent", "滚躺的水不要直接敷在伤口上", "forbidden_phrase"),  # 滚烫 misheard: 滚$ must end its clause
+])
+def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
+    card = score_transcript(with_turn(role, text), rubric)
+    assert category not in flags_by(card), [(f.rule, f.evidence) for f in card.flags]
+    assert card.total == 100
+
+
+@pytest.mark.parametrize("role,text,category,rule_prefix", [
+    ("agent", "你给我滚", "forbidden_phrase", "profanity"),
+    ("customer", "你们再不处理我就去工商局投诉", "customer_complaint", "complaint"),
+    ("customer", "我要打12345反映你们", "customer_complaint", "complaint"),
+    ("agent", "这种事你别来找我，我们管不了", "forbidden_phrase", "forbidden"),  # said in other words
+    ("customer", "我要找你们领导", "customer_complaint", "complaint"),
+])
+def test_violations_in_other_words_are_flagged(rubric, role, text, category, rule_prefix):
+    card = score_transcript(with_turn(role, text), rubric)
+    flags = flags_by(card).get(category, [])
+    assert any(f.rule.startswith(rule_prefix) for f in flags), [(f.rule, f.evidence) for f in card.flags]
+    f = next(f for f in flags if f.rule.startswith(rule_prefix))
+    assert 20.5 <= f.start <= f.end <= 26.0  # evidence keeps the turn's time
+
+
+def test_polite_thanks_is_not_negative_emotion():
+    assert turn_emotion("好的，那麻烦你了").label == "calm"
+    assert turn_emotion("烦死了，到底怎么回事").label != "calm"
+
+
+def test_match_none_flags_the_call_once():
+    r = parse_rubric("""
+name: t
+version: 1
+items:
+  - {id: no_thanks, name: 未致谢, category: script, severity: minor, points: 5, role: agent,
+     rule: {type: keyword, match: none, phrases: [感谢, 谢谢]}}
+""", "t.yaml")
+    without = score_transcript(call([("agent", 0, 3, "您好"), ("customer", 4, 6, "查账单"), ("agent", 7, 9, "好的再见")]), r)
+    assert [(f.rule, f.points) for f in without.flags] == [("no_thanks.none", -5)]
+    with_it = score_transcript(call([("agent", 0, 3, "您好"), ("agent", 7, 9, "感谢您的来电")]), r)
+    assert with_it.flags == []
+
+
+def test_hold_allowance_of_the_default_rubric(rubric):
+    base = [("agent", 0.5, 4.0, "您好，工号一二三，请问有什么可以帮您"), ("customer", 4.5, 6.0, "查一下话费")]
+    def end(t):
+        return [("agent", t, t + 5, "请问还有什么可以帮您，稍后请对我的服务评价")]
+
+    held = call(base + [("agent", 6.5, 8.0, "好的，请您稍等"), ("agent", 48.0, 52.0, "查到了，您本月话费八十元")] + end(52.5))
+    assert "dead_air" not in flags_by(score_transcript(held, rubric))  # 40 s after a hold notice
+    unannounced = call(base + [("agent", 19.0, 23.0, "查到了，您本月话费八十元")] + end(23.5))
+    assert "dead_air" in flags_by(score_transcript(unannounced, rubric))  # 13 s without notice
+    too_long = call(base + [("agent", 6.5, 8.0, "好的，请您稍等"), ("agent", 75.0, 79.0, "查到了")] + end(79.5))
+    assert "dead_air" in flags_by(score_transcript(too_long, rubric))  # 67 s even after a notice
+
+
+def test_missing_greeting_goes_to_review_when_recognition_is_doubtful(rubric):
+    turns = [("agent", 0.5, 6.0, "嗯那个喂喂帮")] + GOOD[1:]
+    doubtful = call(turns)
+    doubtful.turns[0].confidence = 0.21
+    card = score_transcript(doubtful, rubric)
+    greet = next(i for i in card.items if i.id == "greeting")
+    assert greet.outcome == "review" and greet.deducted == 0 and "0.21" in greet.note and "0.50s" in greet.note
+    assert "missing_greeting" not in flags_by(card)
+    data = card.to_dict()
+    assert data["score"]["review"] >= 1
+    assert next(i for i in data["score"]["items"] if i["id"] == "greeting")["outcome"] == "review"
+    # the same words recognised confidently: a real miss
+    sure = call(turns)
+    card2 = score_transcript(sure, rubric)
+    assert next(i for i in card2.items if i.id == "greeting").outcome == "fail"
+    assert "missing_greeting" in flags_by(card2)
+
+
+def test_speech_that_produced_almost_no_text_goes_to_review(rubric):
+    from voiceqa.schema import Region
+
+    tr = call([GOOD[1]] + GOOD[3:])  # the agent's opening was not transcribed at all
+    tr.speech["S0"] = [Region(0.5, 6.0, "S0")] + tr.speech["S0"]
+    card = score_transcript(tr, rubric)
+    assert next(i for i in card.items if i.id == "greeting").outcome == "review"
+
+
+def test_semantic_rule_with_the_real_encoder():
+    r = parse_rubric("""
+name: t
+version: 1
+items:
+  - id: refuse
+    name: 推诿
+    category: forbidden_phrase
+    severity: major
+    points: 10
+    rule:
+      type: semantic
+      examples: [这个我们处理不了, 这不归我们管, 你去找别的部门吧]
+      counter_examples: [我马上帮您处理, 我帮您转接相关部门]
+  - id: complain
+    name: 投诉
+    category: customer_complaint
+    severity: major
+    points: 0
+    scored: false
+    role: customer
+    rule: {type: semantic, examples: [我要投诉你们, 我要去消协告你们], counter_examples: [我就是问问]}
+""", "t.yaml")
+    card = score_transcript(call([
+        ("agent", 0, 3, "您好"), ("agent", 4, 8, "这事我们管不着，你找别人去"), ("agent", 9, 12, "好的，我立刻帮您处理"),
+        ("customer", 13, 16, "我不投诉了"), ("customer", 17, 20, "我一定要投诉你们"),
+    ]), r)
+    got = [(f.item, f.start) for f in card.flags]
+    assert got == [("refuse", 4.0), ("complain", 17.0)], [(f.item, f.evidence) for f in card.flags]
+    assert card.timings["embed"] > 0 and card.vectors is not None and card.vectors.encoder.startswith("use")
+
+
+def test_rule_thresholds_per_encoder():
+    from voiceqa.qa.rubric import threshold_for
+
+    assert threshold_for(None, "use-m3", 0.45) == 0.45
+    assert threshold_for(0.6, "e5-small-q4", 0.9) == 0.6
+    assert threshold_for({"use": 0.5}, "use-m3", 0.45) == 0.5
+    assert threshold_for({"use": 0.5}, "e5-small-q4", 0.92) == 0.92  # e5 keeps its own scale
+
+
+def test_stored_clause_vectors_are_reused_by_rescoring(rubric):
+    card = score_transcript(with_turn("customer", "我要去消费者协会反映你们"), rubric)
+    data = json.loads(json.dumps(card.stored_and_shown()[0], ensure_ascii=False))  # as batch stores it
+    stored = vectors_from_json(data)
+    assert stored is not None and stored.encoder == card.vectors.encoder and data["embeddings"]["dim"] == 512
+    again = score_transcript(Transcript.from_dict(data), rubric, vectors=stored)
+    assert again.vectors is stored  # nothing re-encoded
+    assert [(f.rule, f.start) for f in again.flags] == [(f.rule, f.start) for f in card.flags]
+    # a changed text invalidates the stored vectors
+    changed = Transcript.from_dict(data)
+    changed.turns[0].text = "喂"
+    assert score_transcript(changed, rubric, vectors=stored).vectors is not stored
+    assert vectors_from_json({"embeddings": {"units": "x"}}) is None
+
+
+def test_lexicon_content_is_part_of_the_rubric_label(tmp_path):
+    src = REPO / "voiceqa" / "rubrics"
+    shutil.copy(src / "default.yaml", tmp_path / "r.yaml")
+    shutil.copytree(src / "lexicons", tmp_path / "lexicons")
+    for name in ("service", "emotion", "language", "roles"):
+        text = (tmp_path / "r.yaml").read_text(encoding="utf-8")
+        (tmp_path / "r.yaml").write_text(text.replace(f"{name}.yaml", f"lexicons/{name}.yaml"), encoding="utf-8")
+    same = load_rubric(tmp_path / "r.yaml")
+    assert same.label == load_rubric().label and same.label.startswith("default@1+")
+    lex = tmp_path / "lexicons" / "emotion.yaml"
+    lex.write_text(lex.read_text(encoding="utf-8").replace("  - 岂有此理\n", ""), encoding="utf-8")
+    assert load_rubric(tmp_path / "r.yaml").label != same.label
+
+
+@pytest.mark.parametrize("body,message", [
+    ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: keyword, phrases: ['@nope']}}\n",
+     "line 4: item 'a': unknown lexicon list '@nope'"),
+    ("name: x\nversion: 1\nlexicons: [missing.yaml]\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: pii}}\n",
+     "lexicon file 'missing.yaml' not found"),
+    ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: any_of, rules: [{type: telepathy}]}}\n",
+     "unknown rule type"),
+])
+def test_lexicon_and_rule_errors_name_file_and_line(tmp_path, body, message):
+    p = tmp_path / "bad.yaml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(RubricError) as info:
+        load_rubric(p)
+    assert str(p) in str(info.value) and message in str(info.value), str(info.value)
+
+
+def test_rubric_test_command_reports_and_gates(tmp_path):
+    ok = runner.invoke(app, ["rubric", "test", "default", str(HELDOUT)])
+    assert ok.exit_code == 0, ok.output
+    assert "qa_heldout.yaml" in ok.stdout and "forbidden" in ok.stdout and "examples" in ok.stdout
+    gated = runner.invoke(app, ["rubric", "test", "default", str(HELDOUT), "--no-examples", "--min-precision", "0.8", "--min-recall", "0.7"])
+    assert gated.exit_code == 0, gated.output  # held-out wording: see README for the measured numbers
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("cases:\n  - {text: 您好，很高兴为您服务, role: agent, item: greeting, expect: false}\n"
+                     "  - {text: 你给我滚, role: agent, item: profanity, expect: true}\n", encoding="utf-8")
+    bad = runner.invoke(app, ["rubric", "test", "default", str(wrong), "--no-examples", "--min-precision", "0.9"])
+    assert bad.exit_code == 1 and "greeting" in bad.stderr and "误报" in bad.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("cases:\n  - {text: 你好, item: nosuch, expect: true}\n", encoding="utf-8")
+    err = runner.invoke(app, ["rubric", "test", "default", str(broken)])
+    assert err.exit_code == 2 and "unknown item 'nosuch'" in err.stderr and "Traceback" not in err.output

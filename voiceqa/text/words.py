@@ -1,0 +1,106 @@
+"""Word boundaries, clauses and negation scope in Mandarin text (jieba segmentation).
+
+Rule phrases are searched character by character (or by pinyin); these helpers decide
+whether a hit is a *word* of the sentence (滚 is not a word of 滚动, 工商 is not a word of
+工商银行) and whether a negation cue governs it (没有要投诉的意思).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:、…\s]+")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+@lru_cache(maxsize=65536)
+def tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, word) for each jieba word of ``text`` (precise mode, no HMM guessing of
+    unseen words: ASR slips would otherwise glue rule words to their neighbours)."""
+    out, pos = [], 0
+    for w in _tokenizer().cut(text, HMM=False):
+        out.append((pos, pos + len(w), w))
+        pos += len(w)
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def boundaries(text: str) -> frozenset[int]:
+    return frozenset({0, len(text)} | {s for s, _, _ in tokens(text)} | {e for _, e, _ in tokens(text)})
+
+
+# pronouns and particles jieba glues to the word before or after (感谢您, 滚吧): a phrase may
+# end inside such a token. Grammar, not phrase knowledge, so it is not a lexicon.
+ATTACHABLE = frozenset("您你我他她它们的了吗呢吧啊呀哦嘛么着过")
+
+
+def is_word_match(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is made of whole words: it starts and ends on word
+    boundaries, or the rest of a word it cuts is only a pronoun/particle (感谢|您)."""
+    b = boundaries(text)
+    if start in b and end in b:
+        return True
+    for s, e, _ in tokens(text):
+        if s < start < e and not set(text[s:start]) <= ATTACHABLE:
+            return False
+        if s < end < e and not set(text[end:e]) <= ATTACHABLE:
+            return False
+    return True
+
+
+def clause_bounds(text: str, index: int) -> tuple[int, int]:
+    """(start, end) of the clause (between punctuation marks) that holds character ``index``."""
+    start = 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.end() <= index:
+            start = m.end()
+        else:
+            return start, max(m.start(), start)
+    return start, len(text)
+
+
+def clauses(text: str, min_chars: int = 4) -> list[tuple[int, int]]:
+    """Clause spans of ``text``. A clause shorter than ``min_chars`` joins the clause before it
+    (行了行了，别说了); a short first clause stays on its own (好的 / 不会了 answer what was said
+    before and must not lend their words to the next clause)."""
+    spans, start = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and e - s < min_chars:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def negated(text: str, start: int, cues: frozenset[str], scope: int = 3) -> bool:
+    """A negation cue among the ``scope`` words before ``start`` in the same clause
+    (没有要|投诉, 不是说|你们|态度不好). Cues are whole jieba words, so 不 inside 不好 or
+    能不能 is not a cue for what follows."""
+    if not cues:
+        return False
+    c0, _ = clause_bounds(text, start)
+    before = [w for s, e, w in tokens(text) if c0 <= s and e <= start and w.strip()]
+    return any(w in cues for w in before[-scope:])
+
+
+def has_cue(text: str, cues: frozenset[str]) -> bool:
+    """Any negation cue as a word of ``text``."""
+    return any(w in cues for _, _, w in tokens(text))
