@@ -170,10 +170,35 @@ def test_bench_script_on_a_small_file(tmp_path, clean, monkeypatch, capsys):
     assert len(err.splitlines()) == 1 and "nope.yaml" in err
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: the meaning-based rule engine that meets these targets lands on another branch; "
-                   "remove this mark when it is merged")
+@pytest.fixture(scope="module")
+def results(clean, noisy, rubric):
+    """The default rubric scored on both sets once (about 3,250 synthetic calls)."""
+    return {"clean": evaluate(clean, rubric), "noisy": evaluate(noisy, rubric)}
+
+
+# Measured with the meaning-based engine (clean / noised macro precision, recall): 0.80 / 0.73 and
+# 0.79 / 0.61. The floors below sit 0.05 under those, so a regression fails while the next
+# engine change has room; no fatal flag on a hard negative is ever acceptable.
+FLOORS = {"clean": (0.75, 0.68), "noisy": (0.74, 0.56)}
+
+
 @pytest.mark.parametrize("which", ["clean", "noisy"])
-def test_engine_meets_issue9_targets(which, clean, noisy, rubric):
-    res = evaluate(clean if which == "clean" else noisy, rubric)
+def test_engine_holds_its_measured_level(which, results):
+    res = results[which]
     assert all(s.covered for s in res.categories.values())
-    assert res.failures(0.9) == []
+    stats = list(res.categories.values())
+    macro_p = sum(s.precision for s in stats) / len(stats)
+    macro_r = sum(s.recall for s in stats) / len(stats)
+    floor_p, floor_r = FLOORS[which]
+    report = {c: (round(s.precision, 2), round(s.recall, 2)) for c, s in res.categories.items()}
+    assert macro_p >= floor_p and macro_r >= floor_r, (round(macro_p, 3), round(macro_r, 3), report)
+    assert res.fatal_on_hard_negatives == []
+    assert res.control_flags == []
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 target (>= 0.9 per category) not met yet: agent_negative, customer_anger, "
+                   "agent_care, forbidden_phrase and the presence items miss it (see bench_qa.py); strict, so meeting it "
+                   "turns this into a failure that asks for the mark to go")
+@pytest.mark.parametrize("which", ["clean", "noisy"])
+def test_engine_meets_issue9_targets(which, results):
+    assert results[which].failures(0.9) == []
