@@ -53,7 +53,6 @@ from voiceqa.evaluation import (  # noqa: E402
 )
 from voiceqa.pipeline import CallTranscriber, TranscribeOptions  # noqa: E402
 from voiceqa.text.chinese import cer, to_simplified  # noqa: E402
-from voiceqa.vad import VadOptions  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PROMPT = "以下是普通话的句子。"

@@ -5,10 +5,11 @@ editors use to validate it.
 """
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..text.patterns import check_regex
 
 
 class _M(BaseModel):
@@ -59,15 +60,7 @@ class Validation(_M):
     pattern: str | None = None
     checksum: Literal["luhn", "id_card", "mobile"] | None = None
 
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"pattern {v!r} is not a valid regular expression ({exc})") from None
-        return v
+    _compiles = field_validator("pattern")(check_regex)
 
 
 class Collect(_M):

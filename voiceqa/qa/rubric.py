@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from ..text.lexicon import LEXICON_DIR, Lexicon, LexiconError, read_lexicon
+from ..text.patterns import check_regex
 
 Severity = Literal["info", "minor", "major", "fatal"]
 Role = Literal["agent", "customer", "any"]
@@ -37,15 +37,6 @@ class RubricError(InputError):
 
 class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def _check_regex(pattern: str | None) -> str | None:
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"bad regex {pattern!r}: {exc}") from None
-    return pattern
 
 
 class _PhraseOptions(_Rule):
@@ -75,7 +66,7 @@ class RegexRule(_Rule):
     type: Literal["regex"]
     pattern: str
     exclude_pattern: str | None = None
-    _v = field_validator("pattern", "exclude_pattern")(_check_regex)
+    _v = field_validator("pattern", "exclude_pattern")(check_regex)
 
 
 class ProximityRule(_PhraseOptions):
