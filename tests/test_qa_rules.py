@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from voiceqa.qa.pii import find_pii, id_checksum_ok, luhn_ok, mask
+from stdnum import luhn
+
+from voiceqa.qa.pii import find_pii, mask
+from voiceqa.text.patterns import is_resident_id
 from voiceqa.qa.rubric import RubricError, load_rubric, parse_rubric
 from voiceqa.qa.scorer import score_transcript
 from voiceqa.schema import Region, Transcript, Turn
@@ -179,8 +182,10 @@ def test_pii_digits_and_numerals():
     assert kinds == ["mobile", "id_card", "bank_card", "email"]
     masked = mask(text, find_pii(text))
     assert "zhang@example.com" not in masked and "五六七八" in masked and "0128" in masked
-    assert id_checksum_ok("11010519491231002X") and not id_checksum_ok("110105194912310021")
-    assert luhn_ok("6222021234567890128")
+    assert is_resident_id("11010519491231002X") and not is_resident_id("110105194912310021")
+    assert is_resident_id("440305198112235098")  # a real district missing from stdnum's region list
+    assert not is_resident_id("44030519811323509X")  # right check digit, but month 13
+    assert luhn.is_valid("6222021234567890128")
     # ASR dropped a digit: still treated as personal data
     assert [s.kind for s in find_pii("手机号是1855500665")] == ["number"]
     assert find_pii("工号63944") == []

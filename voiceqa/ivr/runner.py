@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from stdnum import luhn
-from stdnum.cn import ric
 
 from ..errors import FlowError, VoiceQAError
 from ..text.chinese import normalize_for_compare
-from ..text.patterns import is_mobile
+from ..text.patterns import is_mobile, is_resident_id
 from . import expr
 from .model import Collect, Condition, Flow, Goto, Hangup, Menu, Option, Play, Return, SetVars, Transfer
 from .understand import Choice, extract_digits, log as understand_log, matcher_for, yes_no
@@ -435,7 +434,7 @@ class FlowRunner:
             return False
         if v.checksum == "luhn" and not (value.isdigit() and luhn.is_valid(value)):
             return False
-        if v.checksum == "id_card" and not ric.is_valid(value):  # 18 digits/X, birth date and check digit
+        if v.checksum == "id_card" and not is_resident_id(value):  # 18 digits/X, birth date and check digit
             return False
         if v.checksum == "mobile" and not is_mobile(value):
             return False

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text.chinese import fullwidth_to_halfwidth, han_digits_to_arabic
+from stdnum import luhn
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
+from ..text.chinese import fullwidth_to_halfwidth, han_digits_to_arabic
+from ..text.patterns import is_mobile, is_resident_id
+
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # digits possibly separated by spaces or dashes, as ASR writes them
 DIGIT_RUN = re.compile(r"\d(?:[\s\-]?\d)+[Xx]?")
@@ -26,26 +27,13 @@ class PiiSpan:
     digits: str
 
 
-def id_checksum_ok(s: str) -> bool:
-    if len(s) != 18 or not s[:17].isdigit():
-        return False
-    total = sum(int(c) * w for c, w in zip(s[:17], ID_WEIGHTS))
-    return ID_CHECK[total % 11] == s[17].upper()
-
-
-def luhn_ok(s: str) -> bool:
-    digits = [int(c) for c in s][::-1]
-    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits))
-    return total % 10 == 0
-
-
 def classify(digits: str) -> str | None:
     n = len(digits)
-    if n == 11 and re.fullmatch(r"1[3-9]\d{9}", digits):
+    if n == 11 and is_mobile(digits):
         return "mobile"
-    if n == 18 and id_checksum_ok(digits):
+    if n == 18 and is_resident_id(digits):
         return "id_card"
-    if 16 <= n <= 19 and digits.isdigit() and luhn_ok(digits):
+    if 16 <= n <= 19 and digits.isdigit() and luhn.is_valid(digits):
         return "bank_card"
     if re.fullmatch(r"0\d{9,11}", digits):
         return "landline"

@@ -14,6 +14,7 @@ import numpy as np
 from ..text.chinese import normalize_for_compare
 from ..text.phrases import find_phrase, find_phrases
 from ..text.pinyin_match import Match, syllables
+from ..text.similarity import bigram_overlap
 from ..text.words import has_cue
 from . import rubric as R
 from .context import ScoringContext, char_time
@@ -126,10 +127,6 @@ def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
     return [f for f, _, _ in then if f.start < earliest][:1]
 
 
-def _ngrams(s: str, n: int = 2) -> set[str]:
-    return {s[i:i + n] for i in range(max(1, len(s) - n + 1))}
-
-
 def similarity_score(text: str, example: str, method: str) -> float:
     from rapidfuzz import fuzz
 
@@ -137,9 +134,7 @@ def similarity_score(text: str, example: str, method: str) -> float:
         a = " ".join(s for _, s in syllables(text))
         b = " ".join(s for _, s in syllables(example))
         return fuzz.partial_ratio(b, a) / 100 if a and b else 0.0
-    a, b = normalize_for_compare(text), normalize_for_compare(example)
-    ga, gb = _ngrams(a), _ngrams(b)
-    return len(ga & gb) / len(gb) if gb else 0.0  # share of the example's bigrams present
+    return bigram_overlap(text, example)  # share of the example's bigrams present
 
 
 def similarity(rule: R.SimilarityRule, item, ctx) -> list[Finding]:
