@@ -224,3 +224,18 @@ def test_rule_evaluation_is_fast(rubric):
         score_transcript(c, rubric, vectors=v)
     per_call = (time.perf_counter() - t) / 10
     assert per_call < 0.1, per_call  # 18-turn call; target 50 ms, bound generous for noisy CI machines
+
+
+def test_raised_voice_against_the_agents_own_baseline():
+    from voiceqa.qa.context import TurnAcoustics
+
+    rubric = load_rubric()
+    tr = call(GOOD)
+    agent_turns = [i for i, t in enumerate(tr.turns) if t.role == "agent"]
+    acoustics = {i: TurnAcoustics(-30.0, 200.0) for i in range(len(tr.turns))}
+    acoustics[agent_turns[2]] = TurnAcoustics(-18.0, 200.0)  # 12 dB above the agent's median
+    flags = flags_by(score_transcript(tr, rubric, acoustics)).get("raised_voice", [])
+    assert [round(f.start, 1) for f in flags] == [tr.turns[agent_turns[2]].start]
+    # two measured agent turns are no baseline: nothing is judged
+    few = {i: a for i, a in acoustics.items() if tr.turns[i].role == "customer" or i in agent_turns[1:3]}
+    assert "raised_voice" not in flags_by(score_transcript(call(GOOD), rubric, few))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, func, select, text
 from typer.testing import CliRunner
 
@@ -23,10 +24,25 @@ cli = CliRunner()
 DEFAULT_YAML = (REPO / "voiceqa" / "rubrics" / "default.yaml").read_text(encoding="utf-8")
 
 
-def rubric_file(tmp_path, name: str, version: int, edit=lambda t: t):
+def rubric_file(tmp_path, name: str, version: int, edit=None):
     p = tmp_path / f"{name}.yaml"
-    p.write_text(edit(DEFAULT_YAML.replace("version: 1", f"version: {version}")), encoding="utf-8")
+    text = DEFAULT_YAML.replace("version: 1", f"version: {version}")
+    if edit is not None:
+        edited = edit(text)
+        assert edited != text, "the rubric edit no longer matches default.yaml"
+        text = edited
+    p.write_text(text, encoding="utf-8")
     return p
+
+
+def lenient_greeting(text: str) -> str:
+    """The default rubric with a greeting item any call that offers help passes."""
+    data = yaml.safe_load(text)
+    for item in data["items"]:
+        if item["id"] == "greeting":
+            item.pop("window", None)
+            item["rule"] = {"type": "keyword", "phrases": ["您好", "你好", "还有什么可以帮您"]}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def batch(args, db) -> str:
@@ -99,7 +115,7 @@ def test_disputes_survive_rescore_and_rebatch(disputed, tmp_path):
         d0 = s.scalar(select(Dispute).where(Dispute.call_pk == c0.id))
         carried = s.get(FlagRow, d0.flag_id)
         assert carried.call_pk == c0.id and carried.item == "forbidden" and carried.voided  # accepted: still voided
-        assert c0.rubric == "default@3" and c0.score == score0
+        assert c0.rubric == load_rubric(v3).label and c0.score == score0
         # the score is the scorer's own rule over the live flags
         live = [f.item for f in sorted(c0.flags, key=lambda f: f.start) if not f.voided and f.category != "repeat_call"]
         expect = totals(load_rubric(v3), live)
@@ -112,8 +128,7 @@ def test_disputes_survive_rescore_and_rebatch(disputed, tmp_path):
 def test_dispute_kept_as_history_when_flag_is_no_longer_raised(disputed, tmp_path):
     _, db = disputed
     before = snapshot(db)
-    lenient = rubric_file(tmp_path, "lenient", 4, lambda t: t.replace(
-        "    window: {first: 15}\n    rule: {type: keyword, phrases: [您好, 你好]", "    rule: {type: keyword, phrases: [您好, 你好, 还有什么可以帮您]"))
+    lenient = rubric_file(tmp_path, "lenient", 4, lenient_greeting)
     assert cli.invoke(app, ["rescore", "--rubric", str(lenient), "--db", db]).exit_code == 0
     after = snapshot(db)
     assert after[0] == before[0]

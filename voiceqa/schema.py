@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Role = Literal["agent", "customer", "unknown"]
+ROLE_LABELS: dict[str, str] = {"agent": "坐席", "customer": "客户", "unknown": "未知"}  # as people read them
 
 
 def r2(x: float) -> float:
@@ -152,4 +153,4 @@ class Transcript:
         )
 
 
-__all__ = ["Region", "Word", "Turn", "Transcript", "RoleDecision", "Role", "r2", "asdict"]
+__all__ = ["ROLE_LABELS", "Region", "Word", "Turn", "Transcript", "RoleDecision", "Role", "r2", "asdict"]

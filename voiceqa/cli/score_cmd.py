@@ -11,7 +11,8 @@ from rich.table import Table
 
 from ..errors import InputError, VoiceQAError
 from .common import fail, stage_progress
-from .transcribe_cmd import ROLE_LABELS, SeparationChoice, build_transcriber, clock
+from ..schema import ROLE_LABELS
+from .transcribe_cmd import SeparationChoice, build_transcriber, clock
 
 RESULT = {True: "[green]✔ 通过[/]", False: "[red]✘ 未通过[/]"}
 LEVELS = {0: "无", 1: "一级（质检关注）", 2: "二级（主管当日复核）", 3: "三级（紧急）"}

@@ -9,10 +9,9 @@ from typing import Optional
 import typer
 
 from ..errors import VoiceQAError
-from ..schema import Transcript
+from ..schema import ROLE_LABELS, Transcript
 from .common import fail, stage_progress
 
-ROLE_LABELS = {"agent": "坐席", "customer": "客户", "unknown": "未知"}
 
 
 class SeparationChoice(str, Enum):

@@ -27,20 +27,34 @@ def turn_acoustics(audio: Audio, transcript: Transcript) -> dict[int, TurnAcoust
     return out
 
 
-def arousal(acoustics: dict[int, TurnAcoustics], turn_speakers: list[str]) -> dict[int, float]:
-    """Per turn: loudness above the speaker's median (dB) + pitch above median (semitones / 2)."""
-    out: dict[int, float] = {}
-    by_speaker: dict[str, list[int]] = {}
+def _by_speaker(acoustics: dict[int, TurnAcoustics], turn_speakers: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
     for i, spk in enumerate(turn_speakers):
         if i in acoustics:
-            by_speaker.setdefault(spk, []).append(i)
-    for idx in by_speaker.values():
-        base_loud = float(np.median([acoustics[i].loudness_db for i in idx]))
+            out.setdefault(spk, []).append(i)
+    return out
+
+
+def loudness_above_baseline(acoustics: dict[int, TurnAcoustics], turn_speakers: list[str], min_turns: int = 1) -> dict[int, float]:
+    """Per turn: loudness (dB) above the median of the same speaker's turns; speakers with
+    fewer than ``min_turns`` measured turns have no baseline and are left out."""
+    out: dict[int, float] = {}
+    for idx in _by_speaker(acoustics, turn_speakers).values():
+        if len(idx) < min_turns:
+            continue
+        base = float(np.median([acoustics[i].loudness_db for i in idx]))
+        out.update({i: acoustics[i].loudness_db - base for i in idx})
+    return out
+
+
+def arousal(acoustics: dict[int, TurnAcoustics], turn_speakers: list[str]) -> dict[int, float]:
+    """Per turn: loudness above the speaker's median (dB) + pitch above median (semitones / 2)."""
+    out = loudness_above_baseline(acoustics, turn_speakers)
+    for idx in _by_speaker(acoustics, turn_speakers).values():
         pitches = [acoustics[i].pitch_hz for i in idx if acoustics[i].pitch_hz]
         base_pitch = float(np.median(pitches)) if pitches else None
         for i in idx:
-            a = acoustics[i].loudness_db - base_loud
             if base_pitch and acoustics[i].pitch_hz:
-                a += 12 * np.log2(acoustics[i].pitch_hz / base_pitch) / 2
-            out[i] = float(a)
+                out[i] += 12 * np.log2(acoustics[i].pitch_hz / base_pitch) / 2
+            out[i] = float(out[i])
     return out

@@ -20,15 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import InputError
 from ..text.lexicon import LEXICON_DIR, Lexicon, LexiconError, read_lexicon
 from ..text.patterns import check_regex
+from .categories import CATEGORIES
 
 Severity = Literal["info", "minor", "major", "fatal"]
 Role = Literal["agent", "customer", "any"]
 MatchMode = Literal["exact", "pinyin", "fuzzy"]
-CATEGORIES = {
-    "missing_greeting", "missing_badge", "missing_verification", "missing_closing", "missing_survey",
-    "forbidden_phrase", "dead_air", "overtalk", "speech_rate", "raised_voice", "customer_complaint",
-    "customer_anger", "agent_negative", "agent_care", "pii", "short_call", "repeat_call", "script",
-}
 
 
 class RubricError(InputError):

@@ -17,6 +17,7 @@ from ..text.pinyin_match import Match, syllables
 from ..text.similarity import bigram_overlap
 from ..text.words import has_cue
 from . import rubric as R
+from .acoustics import loudness_above_baseline
 from .context import ScoringContext, char_time
 from .metrics import overtalk as find_overtalk
 from .metrics import silences
@@ -271,16 +272,10 @@ def call_length(rule: R.CallLengthRule, item, ctx) -> list[Finding]:
 
 def raised_voice(rule: R.RaisedVoiceRule, item, ctx) -> list[Finding]:
     out = []
-    by_speaker: dict[str, list[float]] = {}
-    for i, t in enumerate(ctx.turns):
-        if i in ctx.acoustics:
-            by_speaker.setdefault(t.speaker, []).append(ctx.acoustics[i].loudness_db)
+    above_base = loudness_above_baseline(ctx.acoustics, [t.speaker for t in ctx.turns], min_turns=3)
     for i, t in ctx.turns_in(item.role):
-        if i not in ctx.acoustics or len(by_speaker.get(t.speaker, [])) < 3:
-            continue
-        base = sorted(by_speaker[t.speaker])[len(by_speaker[t.speaker]) // 2]
-        above = ctx.acoustics[i].loudness_db - base
-        if above >= rule.db_above_baseline:
+        above = above_base.get(i)
+        if above is not None and above >= rule.db_above_baseline:
             out.append(Finding(t.start, t.end, f"音量高于本人基线{above:.1f}dB：{t.text[:20]}", t.role, "loud"))
     return out
 

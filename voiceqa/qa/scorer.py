@@ -84,25 +84,23 @@ class Scorecard:
 
     def stored_and_shown(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """(unredacted dict to keep for rescoring, redacted dict for users)."""
-        keep = self.redacted
-        self.redacted = False
-        raw = self.to_dict()
-        self.redacted = True
-        shown = self.to_dict()
-        self.redacted = keep
-        return raw, shown
+        return self.to_dict(redact=False), self.to_dict(redact=True)
 
-    def evidence(self, flag: Flag) -> str:
+    def evidence(self, flag: Flag, redact: bool | None = None) -> str:
         """The flag's quote as users see it: PII masked unless redaction is off."""
-        return mask(flag.evidence, find_pii(flag.evidence)) if self.redacted else flag.evidence
+        redact = self.redacted if redact is None else redact
+        return mask(flag.evidence, find_pii(flag.evidence)) if redact else flag.evidence
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, redact: bool | None = None) -> dict[str, Any]:
+        """The scorecard as JSON data; ``redact`` (default: the card's setting) masks PII in
+        turns and evidence, a view only: the card itself is never changed."""
+        redact = self.redacted if redact is None else redact
         out = self.transcript.to_dict()
-        if self.redacted:
+        if redact:
             for t in out["turns"]:
                 t["text"] = mask(t["text"], find_pii(t["text"]))
         out["timings"].update({k: r2(v) for k, v in self.timings.items()})
-        out["flags"] = [{**f.to_dict(), "evidence": self.evidence(f)} for f in self.flags]
+        out["flags"] = [{**f.to_dict(), "evidence": self.evidence(f, redact)} for f in self.flags]
         out["score"] = {
             "total": r2(self.total), "passed": self.passed, "rubric": self.rubric,
             "pass_mark": self.pass_mark, "max": self.max_total,

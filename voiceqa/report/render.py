@@ -7,13 +7,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from .charts import agent_scores, score_histogram
-from .data import CATEGORY_NAMES, ReportData
+from ..qa.categories import category_name
+from .data import ReportData
 
 LEVEL_NAMES = {0: "无预警", 1: "一级", 2: "二级", 3: "三级"}
-
-
-def _cat(c: str) -> str:
-    return CATEGORY_NAMES.get(c, c)
 
 
 def _pct(x: float) -> str:
@@ -26,7 +23,7 @@ def _categories(d: ReportData) -> list[str]:
 
 def agent_table(d: ReportData) -> tuple[list[str], list[list]]:
     cats = _categories(d)
-    head = ["坐席", "姓名", "班组", "通话数", "平均分", "合格率", "三级预警", "二次来电率", "较上期"] + [_cat(c) for c in cats]
+    head = ["坐席", "姓名", "班组", "通话数", "平均分", "合格率", "三级预警", "二次来电率", "较上期"] + [category_name(c) for c in cats]
     rows = []
     for a in d.agents:
         trend = "" if a.trend is None else f"{a.trend:+.1f}"
@@ -58,7 +55,7 @@ def to_html(d: ReportData) -> str:
             ("待复核项", f"{d.review_items}（{d.review_calls}通）")]
     head, rows = agent_table(d)
     items = _table(["评分项", "类别", "违规次数", "涉及通话", "累计扣分", "示例"],
-                   [[i.item, _cat(i.category), i.count, i.calls, round(i.points, 1),
+                   [[i.item, category_name(i.category), i.count, i.calls, round(i.points, 1),
                      "；".join(f"{cid} [{t:.2f}s] {ev}" for cid, t, ev in i.examples)] for i in d.items])
     repeat = _table(["队列", "通话数", "二次来电", "二次来电率"], [[q, n, r, _pct(r / n if n else 0)] for q, n, r in d.repeat_by_queue])
     care = _table(["通话", "坐席", "时间", "客户原话"], [[c, a, f"{t:.2f}s", e] for c, a, t, e in d.agent_care]) if d.agent_care else "<p>本期无坐席关怀提醒。</p>"
@@ -120,7 +117,7 @@ def to_xlsx(d: ReportData, path: Path) -> None:
     head, rows = agent_table(d)
     sheet("坐席明细", head, rows)
     sheet("高频违规项", ["评分项", "类别", "违规次数", "涉及通话", "累计扣分", "示例通话", "时间(s)", "证据"],
-          [[i.item, _cat(i.category), i.count, i.calls, round(i.points, 1), cid, round(t, 2), ev] for i in d.items for cid, t, ev in i.examples[:1]])
+          [[i.item, category_name(i.category), i.count, i.calls, round(i.points, 1), cid, round(t, 2), ev] for i in d.items for cid, t, ev in i.examples[:1]])
     sheet("二次来电", ["队列", "通话数", "二次来电", "二次来电率"], [[q, n, r, round(r / n, 4) if n else 0] for q, n, r in d.repeat_by_queue])
     sheet("坐席关怀", ["通话", "坐席", "时间(s)", "客户原话"], [[c, a, round(t, 2), e] for c, a, t, e in d.agent_care])
     wb.save(path)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from ..batch.inputs import AUDIO_EXTENSIONS
-from ..qa.rubric import CATEGORIES
-from ..report.data import CATEGORY_NAMES
+from ..qa.categories import CATEGORIES, category_name
+from ..schema import ROLE_LABELS
 from ..store.db import DEFAULT_URL, session_factory
 from ..store.models import Agent, AuditLog, Call, Dispute, FlagRow, SessionRow, User
 from ..store.repo import decide_dispute, file_dispute
@@ -25,7 +25,6 @@ from .access import can_decide, get_visible_call, visible_calls
 from .security import BodyLimit, LoginLimiter, csrf_ok, csrf_token, new_session_token, secret_key, session_digest, verify_password
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-ROLE_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未知"}
 STATUS_NAMES = {"open": "待处理", "accepted": "已采纳", "rejected": "已驳回"}
 SESSION_HOURS = 12
 
@@ -41,7 +40,7 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
     app.add_middleware(SessionMiddleware, secret_key=secret or secret_key(), session_cookie="voiceqa_session",
                        same_site="strict", https_only=https_only, max_age=SESSION_HOURS * 3600)
     app.add_middleware(BodyLimit, limit=64 * 1024)
-    TEMPLATES.env.globals.update(cat=lambda c: CATEGORY_NAMES.get(c, c), role_name=lambda r: ROLE_NAMES.get(r, r),
+    TEMPLATES.env.globals.update(cat=category_name, role_name=lambda r: ROLE_LABELS.get(r, r),
                                  status_name=lambda s: STATUS_NAMES.get(s, s))
 
     def db():
