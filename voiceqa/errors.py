@@ -1,4 +1,19 @@
-"""Errors that voiceqa reports to users as one line naming the file and the problem."""
+"""Errors that voiceqa reports to users as one line naming the file and the problem.
+
+Every error a user can cause is a :class:`VoiceQAError`; the CLI prints ``error: <message>``
+on stderr (secrets masked) and exits with the class's ``exit_code``; anything else is a bug.
+
+    VoiceQAError                  1
+    ├── InputError (path, reason) 2  a file or option the user gave cannot be used
+    │   ├── AudioError               missing, empty, corrupt, too long
+    │   │   └── SilentAudioError     decodes, but holds no sound
+    │   ├── RubricError              rubric YAML (names file and line)
+    │   ├── LexiconError             phrase lists a rubric names
+    │   └── FlowError                IVR flow / scenario / utterance file
+    ├── ExprError                 2  a flow condition outside the expression grammar
+    ├── ModelError                3  model files missing or damaged
+    └── StorageError (url, reason) 4  database unreachable or refusing a write
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,6 +61,14 @@ class StorageError(VoiceQAError):
         self.url = mask_secrets(url)
         self.reason = mask_secrets(reason)
         super().__init__(f"{self.url}: {self.reason}")
+
+
+class RubricError(InputError):
+    """A rubric file is malformed; the message names the file and line."""
+
+
+class LexiconError(InputError):
+    """A lexicon file (phrase lists a rubric names) is malformed."""
 
 
 class FlowError(InputError):

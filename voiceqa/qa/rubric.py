@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import InputError
+from ..errors import RubricError
 from ..text.lexicon import LEXICON_DIR, Lexicon, LexiconError, read_lexicon
 from ..text.patterns import check_regex
 from .categories import CATEGORIES
@@ -25,10 +25,6 @@ from .categories import CATEGORIES
 Severity = Literal["info", "minor", "major", "fatal"]
 Role = Literal["agent", "customer", "any"]
 MatchMode = Literal["exact", "pinyin", "fuzzy"]
-
-
-class RubricError(InputError):
-    """A rubric file is malformed; the message names the file and line."""
 
 
 class _Rule(BaseModel):

@@ -20,15 +20,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import InputError
+from ..errors import LexiconError
 
 LEXICON_DIR = Path(str(resources.files("voiceqa.rubrics") / "lexicons"))
 # what the scorer and the role finder need even when a rubric names no lexicon
 DEFAULT_FILES = ("emotion.yaml", "language.yaml")
-
-
-class LexiconError(InputError):
-    """A lexicon file is malformed."""
 
 
 class Lexicon(BaseModel):
