@@ -4,8 +4,8 @@
     .venv/bin/python scripts/bench_ivr.py [--encoders e5,use] [--nodes 200] [--scenarios 1000]
 
 1. Understanding (tests/data/ivr_utterances.yaml, shipped flows): intent accuracy, confirmation
-   answers ("no" taken as yes = false accept), latency per utterance; per encoder, beside the
-   keyword-only baseline (substring keywords, "yes" if the answer contains 是/对/确认/没错)
+   answers ("no" taken as yes = false accept), latency per utterance; per encoder without and
+   with phrase knowledge (voiceqa/ivr/knowledge), beside the keyword-only baseline (substring keywords, "yes" if the answer contains 是/对/确认/没错)
    measured in the same run.
 2. Runner: 1,000 scenarios of a generated 200-node flow (text/DTMF input), target < 10 s.
 """
@@ -78,12 +78,16 @@ def bench_understanding(encoders: list[str], utterances: Path, verbose: bool) ->
         t = time.perf_counter()
         m._embed(["您好"])  # model load + first encode, reported apart from per-utterance latency
         load = time.perf_counter() - t
-        rep = evaluate(cases, REPO / "ivr_flows", m)
-        print(_line(f"{enc} (t={m.threshold})", rep, rep.latency_ms()) + f"  [model load + first encode {load:.1f} s]")
-        print("    by kind: " + "  ".join(f"{k} {a}/{b}" for k, (a, b) in rep.by_kind().items()))
-        if verbose:
-            for r in rep.errors():
-                print(f"    miss {r.case.flow}:{r.case.node} [{r.case.kind}] {r.case.text!r}: expected {r.case.expect}, got {r.got}")
+        print(f"{enc}: model load + first encode {load:.1f} s")
+        for knowledge in (False, True):
+            t = time.perf_counter()
+            rep = evaluate(cases, REPO / "ivr_flows", m, knowledge=knowledge)
+            name = f"{enc} t={m.threshold}" + (" +knowledge" if knowledge else "")
+            print(_line(name, rep, rep.latency_ms()) + f"  [{time.perf_counter() - t:.1f} s incl. preparing menus]")
+            print("    by kind: " + "  ".join(f"{k} {a}/{b}" for k, (a, b) in rep.by_kind().items()))
+            if verbose:
+                for r in rep.errors():
+                    print(f"    miss {r.case.flow}:{r.case.node} [{r.case.kind}] {r.case.text!r}: expected {r.case.expect}, got {r.got}")
 
 
 def main() -> None:

@@ -177,11 +177,8 @@ def lint(flow: Flow, flows_dir: Path | str | None = None) -> list[Finding]:
             out += _lint_menu(n, node, flow)
         if isinstance(node, Collect):
             out += _lint_collect(n, node)
-        for text in (getattr(node, "prompt", None), getattr(node, "prompt_elderly", None)):
-            for name in _PLACEHOLDER.findall(text or ""):
-                if name not in var_types and not name.startswith("profile_"):
-                    out.append(Finding("warning", "unknown-variable", n, f"prompt uses {{{name}}}, which nothing sets"))
     reach = _reachable(flow, succ, [flow.start])
+    out += _lint_prompt_variables(flow, var_types, subflows, reach)
     for n in flow.nodes:
         if n not in reach:
             out.append(Finding("error", "unreachable", n, "no path from the start node reaches it"))
@@ -205,6 +202,71 @@ def lint(flow: Flow, flows_dir: Path | str | None = None) -> list[Finding]:
         if isinstance(node, (Menu, Collect, Play)) and text and len(text) > ELDERLY_MAX_PROMPT:
             out.append(Finding("warning", "elderly-prompt-too-long", n, f"{len(text)} characters on the elderly path (max {ELDERLY_MAX_PROMPT})"))
     return sorted(set(out), key=lambda f: (f.level != "error", f.node, f.code, f.message))
+
+
+def _prompt_texts(node) -> list[tuple[str, str, set[str]]]:
+    """(what, text, names it may use besides variables) for every prompt a node can play."""
+    out = [("prompt", getattr(node, "prompt", None) or "", set()),
+           ("prompt_elderly", getattr(node, "prompt_elderly", None) or "", set())]
+    if isinstance(node, Collect):
+        if node.confirm:
+            out.append(("confirm", node.confirm, {"value", node.variable}))
+        out.append(("invalid_prompt", node.invalid_prompt, set()))
+    if isinstance(node, Menu):
+        out += [("reprompt", t, set()) for t in node.reprompts.no_input + node.reprompts.no_match]
+    return [(w, t, extra) for w, t, extra in out if t]
+
+
+def _must_set(flow: Flow, subflows: dict) -> dict[str, set[str]]:
+    """Per node: the variables set on every path from the start to it (a collect sets its
+    variable on its success edge only; a sub-flow call is assumed to set what the sub-flow sets)."""
+    everything = set(variable_types(flow, subflows))
+    sub_vars = {name: set(variable_types(sub, {})) for name, sub in subflows.items() if isinstance(sub, Flow)}
+    into: dict[str, set[str]] = {n: set(everything) for n in flow.nodes}
+    into[flow.start] = set(flow.variables)
+    agent = flow.globals.agent.next if flow.globals.agent else None
+    changed = True
+    while changed:
+        changed = False
+        for n, node in flow.nodes.items():
+            have = into[n]
+            outs = []
+            for label, t in edges(node):
+                gen = set()
+                if isinstance(node, SetVars):
+                    gen = set(node.values)
+                elif isinstance(node, Collect) and label == "success":
+                    gen = {node.variable}
+                elif isinstance(node, Goto) and node.flow and label == "resume":
+                    gen = sub_vars.get(node.flow, set())
+                outs.append((t, have | gen))
+            if agent and isinstance(node, (Menu, Collect)):
+                outs.append((agent, have))
+            for t, v in outs:  # the start keeps the flow's own variables (nothing is ever unset)
+                if t in into and t != flow.start and not into[t] <= v:
+                    into[t] &= v
+                    changed = True
+    return into
+
+
+def _lint_prompt_variables(flow: Flow, var_types: dict, subflows: dict, reach: set[str]) -> list[Finding]:
+    """``{name}`` in a prompt that nothing sets (error-free but played as empty), that is not set
+    on every path to the node, or ``{value}`` outside a collect's confirmation."""
+    out = []
+    must = _must_set(flow, subflows)
+    for n, node in flow.nodes.items():
+        for what, text, extra in _prompt_texts(node):
+            for name in _PLACEHOLDER.findall(text):
+                if name in extra or name.startswith("profile_"):
+                    continue
+                if name == "value":
+                    out.append(Finding("warning", "unknown-variable", n, f"{what} uses {{value}}, which only a collect's confirm has"))
+                elif name not in var_types:
+                    out.append(Finding("warning", "unknown-variable", n, f"{what} uses {{{name}}}, which nothing sets"))
+                elif n in reach and name not in must.get(n, set()):
+                    out.append(Finding("warning", "unset-variable", n,
+                                       f"{what} uses {{{name}}}, which is not set on every path to here (played as empty)"))
+    return out
 
 
 def _lint_goto(n: str, node: Goto, flows_dir: Path | None, subflows: dict) -> list[Finding]:

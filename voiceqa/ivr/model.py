@@ -168,6 +168,9 @@ class Flow(_M):
     encoder: str | None = None
     meaning_threshold: float | None = None
     ambiguity_margin: float | None = None
+    # attach the phrases of common call-centre intents (voiceqa/ivr/knowledge/intents.yaml) to
+    # options that offer them, so callers are understood in words the author did not write
+    phrase_knowledge: bool = True
     # the old character-similarity threshold; no longer used (its 0.6 would be far too low a
     # cosine for e5): accepted so old flows load, reported by lint
     intent_threshold: float | None = Field(None, deprecated=True)

@@ -143,8 +143,8 @@ class FlowRunner:
     def _elderly(self) -> bool:
         return bool(self.s.profile.get("elderly"))
 
-    def _render(self, text: str) -> str:
-        scope = {**self.s.variables, **{f"profile_{k}": v for k, v in self.s.profile.items()}}
+    def _render(self, text: str, extra: dict[str, Any] | None = None) -> str:
+        scope = {**self.s.variables, **{f"profile_{k}": v for k, v in self.s.profile.items()}, **(extra or {})}
         return re.sub(r"\{(\w+)\}", lambda m: str(scope.get(m.group(1), "")), text)
 
     def _prompt_of(self, node) -> str:
@@ -315,6 +315,17 @@ class FlowRunner:
             out.append((agent, None))
         return out
 
+    def spoken_choices(self, node: Menu, choices: list[Choice] | None = None, matcher=None) -> list[Choice]:
+        """What a spoken answer at ``node`` is matched against: the options (with the phrases of
+        the common intents they offer, unless the flow sets ``phrase_knowledge: false``), the agent
+        command, and "other" choices for what the menu does not offer."""
+        cs = [c for c, _ in self._choices(node)] if choices is None else choices
+        if not self.flow.phrase_knowledge:
+            return cs
+        from .knowledge import attach
+
+        return list(attach(tuple(cs), node.prompt, matcher or self._matcher()))
+
     def _agent_choice(self) -> Choice | None:
         g = self.flow.globals
         if not g.agent:
@@ -382,13 +393,15 @@ class FlowRunner:
         else:
             choices = self._choices(node)
             by_id = {c.id: (c, o) for c, o in choices}
+            spoken = self.spoken_choices(node, [c for c, _ in choices])
+            known = {c.id: c for c in spoken}
             pending, self.s.pending_choice = self.s.pending_choice, None
             if pending:  # answering "A or B?"
-                res = self._matcher().understand(inp.value, [by_id[i][0] for i in pending], ordinal_of=pending)
+                res = self._matcher().understand(inp.value, [known[i] for i in pending], ordinal_of=pending)
                 self._log("understood", res.describe())
                 if res.choice:
                     return self._select(by_id[res.choice][1])
-            res = self._matcher().understand(inp.value, [c for c, _ in choices])
+            res = self._matcher().understand(inp.value, spoken)
             self._log("understood", res.describe())
             understand_log.debug("%s %r: %s", self.qualified, inp.value, res.describe())
             if res.choice:
@@ -443,10 +456,15 @@ class FlowRunner:
     def _accept(self, node: Collect, value: str) -> None:
         if node.confirm:
             self.s.pending_value = value
-            self._say(self._render(node.confirm.replace("{value}", value)))
+            self._say(self._confirm_prompt(node, value))
         else:
             self.s.variables[node.variable] = value
             self._go(node.on_success.next, "success")
+
+    def _confirm_prompt(self, node: Collect, value: str) -> str:
+        """The confirmation, with the value heard as ``{value}`` and as the collect's own variable
+        (``{waybill}``): the variable itself is set only once the caller confirms."""
+        return self._render(node.confirm, {"value": value, node.variable: value})
 
     def _fail_attempt(self, node: Collect, kind: str, value: str, prompt: str) -> None:
         self.s.attempts += 1
@@ -460,7 +478,7 @@ class FlowRunner:
     def _confirm_input(self, node: Collect, inp: CallerInput) -> None:
         """The caller answers "您输入的是…，确认请按1，重新输入请按2"."""
         if inp.kind == "silence":
-            return self._fail_attempt(node, "no_input", "", self._render(node.confirm.replace("{value}", self.s.pending_value)))
+            return self._fail_attempt(node, "no_input", "", self._confirm_prompt(node, self.s.pending_value))
         if inp.kind == "dtmf":
             answer = {"1": "yes", "2": "no"}.get(inp.value, "unclear")
             value = self._value(node, inp)
@@ -470,8 +488,10 @@ class FlowRunner:
         if value and value != self.s.pending_value and len(value) > 1 and self._valid(node, value):
             self._log("understood", f"confirm: corrected value {value}")
             return self._accept(node, value)  # "不对，是…": a corrected number is confirmed again
-        if value == self.s.pending_value and len(value) > 1:
-            answer = "yes"  # the caller repeats the number
+        if value == self.s.pending_value and len(value) > 1 and answer != "no":
+            answer = "yes"  # the caller repeats the number (but "1234567 不对" stays a no)
+        elif value and len(value) > 1 and value != self.s.pending_value and answer == "yes":
+            answer = "no"  # part of a number said again differently ("后四位是5679"): a correction
         self._log("understood", f"confirm: {answer}")
         if answer == "yes":
             self.s.variables[node.variable] = self.s.pending_value
@@ -481,7 +501,7 @@ class FlowRunner:
             self._say(self._prompt_of(node))
         else:
             self._fail_attempt(node, "invalid", inp.value,
-                               node.confirm_unclear + " " + self._render(node.confirm.replace("{value}", self.s.pending_value)))
+                               node.confirm_unclear + " " + self._confirm_prompt(node, self.s.pending_value))
 
     def _collect_input(self, node: Collect, inp: CallerInput) -> None:
         if inp.kind == "say" and self._wants_agent(inp.value):

@@ -46,18 +46,26 @@ GLUE = ("是要", "是想", "打算", "需要", "帮我", "给我", "帮忙", "�
         "弄", "搞", "看", "跟", "给", "帮", "你们")
 _NEG_BEFORE = re.compile("(?:" + "|".join(NEGATORS) + ")(?:" + "|".join(sorted(GLUE, key=len, reverse=True)) + ")*$")
 _NEG_AFTER = re.compile(r"^(?:就|也|先|的话|呢|吧|了|我)*(?:不用|不要|不需要|不办|不做|不查|算了)")
-NOTHING = re.compile(r"(都不是|都不要|都不用|哪个都不|都没有|都不对|没有我要的)")
+# "none of those" as the whole answer (一滴水都没有 is a problem description, not a refusal)
+NOTHING = re.compile(r"^(?:我|你说的|这些|那些|上面的|上面这些|好像|感觉|说的)*(?:都不是|都不要|都不用|哪个都不\w{0,2}|都没有|都不对|没有我要的)"
+                     r"(?:的|啊|呀|了|吧|呢|哦)*$")
 
-YES_WORDS = ("对", "对的", "对啊", "对呀", "是", "是的", "是啊", "是呀", "没错", "没有错", "确认", "确定", "可以", "正确",
-             "好", "好的", "行", "嗯", "对对", "没问题", "没有问题", "就是这个", "是这个", "不错", "ok", "okay", "yes", "yeah")
+YES_WORDS = ("对", "对的", "对啊", "对呀", "对头", "是", "是的", "是啊", "是呀", "是滴", "没错", "没有错", "确认", "确定", "可以",
+             "正确", "好", "好的", "好嘞", "行", "嗯", "对对", "没问题", "没有问题", "就是这个", "是这个", "不错", "ok", "okay",
+             "yes", "yeah", "无误", "一致", "不用改", "不用修改", "不需要改", "不用重新", "不用重输", "不用再输", "没毛病")
 NO_WORDS = ("不对", "不是", "错了", "错", "不正确", "不确定", "不确认", "重新", "重输", "重来", "再输", "再来", "再说",
             "不行", "不要", "不可以", "不用", "否", "有误", "输错", "说错", "搞错", "弄错", "记错", "取消", "修改", "改一下",
-            "没对", "不了", "不", "没有", "no", "nope", "wrong")
+            "没对", "不了", "不", "没有", "有问题", "不一致", "反了", "少了", "多了", "少一位", "多一位", "漏了", "改成",
+            "no", "nope", "wrong")
 _YN = re.compile("|".join(re.escape(w) for w in sorted(set(YES_WORDS + NO_WORDS), key=len, reverse=True)))
 _YES, _NO = frozenset(YES_WORDS), frozenset(NO_WORDS)
 
 ORDINALS = {"1": ("1", "一", "幺"), "2": ("2", "二", "两"), "3": ("3", "三"), "4": ("4", "四"), "5": ("5", "五"),
             "6": ("6", "六"), "7": ("7", "七"), "8": ("8", "八"), "9": ("9", "九"), "0": ("0", "零")}
+
+OTHER = "~other:"  # id prefix of "not offered here" choices (voiceqa.ivr.knowledge)
+KNOWLEDGE_DISCOUNT = 0.0  # subtracted from similarities to knowledge phrases (author examples weigh more)
+OTHER_MARGIN = 0.0  # an "other" choice must beat the best option by this much to reject the utterance
 
 # calibrated on tests/data/ivr_utterances.yaml (scripts/bench_ivr.py): (accept, margin)
 THRESHOLDS = {"e5": (0.9, 0.002), "use": (0.44, 0.01)}
@@ -190,6 +198,13 @@ class Choice:
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
     key: str | None = None
+    # phrases of the common intents this option offers (voiceqa.ivr.knowledge), matched by meaning
+    knowledge: tuple[str, ...] = ()
+
+    @property
+    def other(self) -> bool:
+        """Stands for something the menu does not offer (an unclaimed intent, out of scope)."""
+        return self.id.startswith(OTHER)
 
 
 @dataclass(frozen=True)
@@ -290,19 +305,36 @@ class Matcher:
                 self._vecs[t] = v
         return np.stack([self._vecs[t] for t in texts])
 
-    def _refs(self, choices: Sequence[Choice]) -> tuple[list[str], list[str]]:
-        refs, owner = [], []
+    def _embed_fresh(self, texts: list[str]) -> np.ndarray:
+        """Encode without the in-memory cache (batch encoding of a whole phrase file)."""
+        return self.encoder.encode(list(texts))
+
+    def seed(self, texts: Sequence[str], vecs: np.ndarray) -> None:
+        """Vectors computed elsewhere (the phrase-knowledge disk cache) for this encoder."""
+        for t, v in zip(texts, vecs):
+            self._vecs.setdefault(t, np.asarray(v, dtype=np.float32))
+
+    def _refs(self, choices: Sequence[Choice]) -> tuple[list[str], list[str], list[bool]]:
+        """Reference texts, the choice each belongs to, and whether it is a knowledge phrase."""
+        refs, owner, learned = [], [], []
         for c in choices:
             if c.id == "agent" and not c.examples:
                 continue  # a request for a person is heard by its words, unless the flow gives examples
-            for ex in c.examples + ((c.label,) if c.label else ()) + tuple(k for k in c.keywords if len(k) >= 2):
+            own = c.examples + ((c.label,) if c.label else ()) + tuple(k for k in c.keywords if len(k) >= 2)
+            for ex in own:
                 refs.append(to_simplified(ex))
                 owner.append(c.id)
-        return refs, owner
+                learned.append(False)
+            for ex in c.knowledge:
+                if ex not in own:
+                    refs.append(ex)
+                    owner.append(c.id)
+                    learned.append(True)
+        return refs, owner, learned
 
     def prepare(self, choices: Sequence[Choice]) -> None:
         """Encode a menu's examples ahead of the first caller (the runner does it lazily)."""
-        refs, _ = self._refs(choices)
+        refs, _, _ = self._refs(choices)
         if refs:
             self._embed(refs)
 
@@ -310,13 +342,13 @@ class Matcher:
         """Per choice: the best cosine similarity of ``text`` to its examples, label and
         keywords; minus a penalty when the option clearly means the opposite polarity
         (sentence encoders barely see 不/没: 还是不能上网 ~ 可以上网了)."""
-        refs, owner = self._refs(choices)
+        refs, owner, learned = self._refs(choices)
         if not refs or not text:
             return {}
         sims = self._embed(refs) @ self._embed([text])[0]
         out: dict[str, float] = {}
-        for cid, s in zip(owner, sims.tolist()):
-            out[cid] = max(out.get(cid, -1.0), s)
+        for cid, s, k in zip(owner, sims.tolist(), learned):
+            out[cid] = max(out.get(cid, -1.0), s - (KNOWLEDGE_DISCOUNT if k else 0.0))
         said = negative(text)
         for c in choices:
             pol = option_polarity(c)
@@ -340,7 +372,7 @@ class Matcher:
         by_key = _ordinal(text, choices)
         if by_key:
             return Understanding(by_key.id, "spoken key", 1.0)
-        if NOTHING.search(u.text):
+        if NOTHING.match(u.text):
             return Understanding(None, "no match")
         # keywords by spelling, then by sound; an option the caller negates (不要A) is out, and
         # one that is also asked for positively (不要A，要A的…) stays
@@ -374,9 +406,13 @@ class Matcher:
             return Understanding(None, "negated" if neg else "no match", negated=neg)
         scores = self.meaning_scores(text, cands)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        shown = tuple((k, round(v, 3)) for k, v in ranked)
+        shown = tuple((k, round(v, 3)) for k, v in ranked[:6])
+        other = next((v for k, v in ranked if k.startswith(OTHER)), None)
+        ranked = [kv for kv in ranked if not kv[0].startswith(OTHER)]
         if not ranked:
             return Understanding(None, "no match", negated=neg)
+        if other is not None and other > ranked[0][1] + OTHER_MARGIN:
+            return Understanding(None, "not offered", ranked[0][1], scores=shown, negated=neg)
         (best, s1), (second, s2) = ranked[0], (ranked[1] if len(ranked) > 1 else ("", -1.0))
         threshold = self.threshold if floor is None else floor
         if s1 < threshold:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .loader import load_flow, read_yaml, validate
 from .runner import FlowRunner
+from .knowledge import attach
 from .understand import Choice, Matcher, yes_no
 
 
@@ -111,8 +112,9 @@ def menu_choices(flows_dir: Path, flow: str, node: str) -> tuple[list[Choice], F
     return [c for c, _ in r._choices(r.flow.nodes[node])], r
 
 
-def evaluate(cases: list[Case], flows_dir: Path, matcher: Matcher | None = None) -> Report:
-    """Caller understanding as the runner uses it: the flow's matcher unless one is given."""
+def evaluate(cases: list[Case], flows_dir: Path, matcher: Matcher | None = None, knowledge: bool | None = None) -> Report:
+    """Caller understanding as the runner uses it: the flow's matcher unless one is given;
+    phrase knowledge as the flow says unless ``knowledge`` is given."""
     rep = Report()
     cache: dict[tuple[str, str], tuple[list[Choice], Matcher]] = {}
     for c in cases:
@@ -123,7 +125,11 @@ def evaluate(cases: list[Case], flows_dir: Path, matcher: Matcher | None = None)
             continue
         if (c.flow, c.node) not in cache:
             choices, runner = menu_choices(flows_dir, c.flow, c.node)
-            cache[(c.flow, c.node)] = (choices, matcher or runner._matcher())
+            m = matcher or runner._matcher()
+            use = runner.flow.phrase_knowledge if knowledge is None else knowledge
+            if use:
+                choices = list(attach(tuple(choices), runner.flow.nodes[c.node].prompt, m))
+            cache[(c.flow, c.node)] = (choices, m)
             cache[(c.flow, c.node)][1].prepare(choices)  # examples encoded before timing, as in a running IVR
         choices, m = cache[(c.flow, c.node)]
         t0 = time.perf_counter()
