@@ -158,8 +158,9 @@ def test_labelled_set_accuracy_and_no_false_accepts():
     rep = evaluate(cases, FLOWS)
     base = keyword_baseline(cases, FLOWS)
     misses = [(r.case.text, r.case.expect, r.got) for r in rep.errors()]
-    # target 0.95; measured 0.944 with e5 (13 of 233 menu utterances missed, see README)
-    assert rep.intent_accuracy >= 0.93, misses  # 1 point of margin for int8/int4 differences between CPUs
+    # target 0.95; measured with e5: 0.944 without phrase knowledge, 0.970 with it (the flows'
+    # default; 7 of 233 menu utterances missed, see README)
+    assert rep.intent_accuracy >= 0.955, misses  # 1 point of margin for int8/int4 differences between CPUs
     assert rep.intent_accuracy >= base.intent_accuracy + 0.3
     assert rep.false_accepts == [], [r.case.text for r in rep.false_accepts]
     assert len(base.false_accepts) > 5  # the old substring rule did take no's as yes

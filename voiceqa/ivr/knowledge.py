@@ -150,7 +150,8 @@ def prompt_part(prompt: str, key: str | None) -> str:
     for seg in re.split(r"[，,。；;！!？?]", prompt):
         m = re.search(rf"(.*?)(?:请按|请拨|按|请说){re.escape(key)}(?!\d)", seg)
         if m:
-            return re.sub(r"^(如需|如果|需要|要|您好|办理|查询)+", "", m.group(1)).strip()
+            words = m.group(1).strip()
+            return re.sub(r"^(如需|如果|需要|您好)+", "", words) or words
     return ""
 
 
