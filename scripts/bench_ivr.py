@@ -80,6 +80,7 @@ def bench_understanding(encoders: list[str], utterances: Path, verbose: bool) ->
         load = time.perf_counter() - t
         print(f"{enc}: model load + first encode {load:.1f} s")
         for knowledge in (False, True):
+            m = Matcher(enc)  # fresh: no utterance vectors cached from the other run
             t = time.perf_counter()
             rep = evaluate(cases, REPO / "ivr_flows", m, knowledge=knowledge)
             name = f"{enc} t={m.threshold}" + (" +knowledge" if knowledge else "")

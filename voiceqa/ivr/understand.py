@@ -43,7 +43,7 @@ _DROP = re.compile(r"[^\w]+", re.UNICODE)
 NEGATORS = ("不需要", "不打算", "不是", "不要", "没有", "不用", "不想", "不必", "不办", "不查", "别", "甭", "不")
 GLUE = ("是要", "是想", "打算", "需要", "帮我", "给我", "帮忙", "办理", "查询", "申请", "一下", "我", "要", "想", "是", "用",
         "去", "再", "办", "查", "问", "做", "转", "找", "说", "的", "了", "个", "什么", "那个", "这个", "调", "提", "改", "开",
-        "弄", "搞", "看", "跟", "给", "帮", "你们")
+        "弄", "搞", "看", "跟", "给", "帮", "你们", "出", "出了", "发生", "有")
 _NEG_BEFORE = re.compile("(?:" + "|".join(NEGATORS) + ")(?:" + "|".join(sorted(GLUE, key=len, reverse=True)) + ")*$")
 _NEG_AFTER = re.compile(r"^(?:就|也|先|的话|呢|吧|了|我)*(?:不用|不要|不需要|不办|不做|不查|算了)")
 # "none of those" as the whole answer (一滴水都没有 is a problem description, not a refusal)
@@ -70,6 +70,11 @@ OTHER_MARGIN = 0.0  # an "other" choice must beat the best option by this much t
 # calibrated on tests/data/ivr_utterances.yaml (scripts/bench_ivr.py): (accept, margin)
 THRESHOLDS = {"e5": (0.9, 0.002), "use": (0.44, 0.01)}
 DEFAULT_THRESHOLDS = (0.5, 0.03)
+# (floor, lead): below the accept threshold, a score >= floor that leads every other option and
+# every out-of-scope group by >= lead is accepted; calibrated like THRESHOLDS
+# (tests/data/ivr_utterances.yaml: any floor 0.85-0.89 with a lead >= 0.01 loses nothing there,
+# a lead of 0.005 lets an out-of-scope request through; chosen with some room on both)
+LOW_ACCEPT: dict[str, tuple[float, float]] = {"e5": (0.86, 0.012)}
 POLARITY_PENALTY = {"e5": 0.03, "use": 0.15}
 
 _NEGATIVE = re.compile(r"(不|没|未|无法|别|依然|仍然|照样|老样子)")
@@ -287,6 +292,7 @@ class Matcher:
         self.threshold = t if threshold is None else threshold
         self.margin = m if margin is None else margin
         self.polarity_penalty = POLARITY_PENALTY.get(base, 0.1)
+        self.low_accept = LOW_ACCEPT.get(base) if threshold is None else None
         self._enc = None
         self._vecs: dict[str, np.ndarray] = {}
 
@@ -416,7 +422,13 @@ class Matcher:
         (best, s1), (second, s2) = ranked[0], (ranked[1] if len(ranked) > 1 else ("", -1.0))
         threshold = self.threshold if floor is None else floor
         if s1 < threshold:
-            return Understanding(None, "no match", s1, scores=shown, negated=neg)
+            # below the threshold, a clear lead over every other option and every "other" choice
+            # still decides (only when the menu has phrase knowledge to compare with)
+            lead = s1 - max(s2, other if other is not None else -1.0)
+            if not (floor is None and other is not None and self.low_accept
+                    and s1 >= self.low_accept[0] and lead >= self.low_accept[1]):
+                return Understanding(None, "no match", s1, scores=shown, negated=neg)
+            return Understanding(best, how_prefix + "meaning (lead)", s1, scores=shown, negated=neg)
         if s1 - s2 < self.margin and s2 >= threshold - self.margin:
             return Understanding(None, how_prefix + "ambiguous", s1, ambiguous=(best, second), scores=shown, negated=neg)
         return Understanding(best, how_prefix + "meaning", s1, scores=shown, negated=neg)
