@@ -111,11 +111,15 @@ def test_paraphrase_the_author_did_not_write_and_the_switch(matcher):
 
 
 def test_knowledge_vectors_are_cached_on_disk(monkeypatch, tmp_path):
-    monkeypatch.setenv("VOICEQA_CACHE", str(tmp_path))
-    kn = load_knowledge()
+    monkeypatch.setenv("VOICEQA_CACHE", str(tmp_path / "cache"))
+    small = tmp_path / "intents.yaml"  # the mechanism on a small file (the real one takes ~30 s to encode)
+    small.write_text("version: 3\nintents:\n  pay: {keywords: [缴费], phrases: [我想交钱, 这个月该付多少]}\n"
+                     "  repair: {keywords: [报修], phrases: [东西坏了, 派个师傅来]}\n"
+                     "out_of_scope:\n  weather: [今天天气怎么样]\n", encoding="utf-8")
+    kn = load_knowledge(small)
     m = Matcher("e5")
     preload_vectors(m, kn)
-    files = list((tmp_path / "ivr_knowledge").glob("*.npz"))
+    files = list((tmp_path / "cache" / "ivr_knowledge").glob("*.npz"))
     assert len(files) == 1 and f"v{kn.version}-{kn.digest}" in files[0].name
     # a second process (a fresh matcher) reads them instead of encoding: the encoder is not called
     m2 = Matcher("e5")
@@ -267,3 +271,15 @@ def test_new_flows_written_before_tuning(name):
     assert passed > sum(r.passed for r in off)
     assert len(res) >= 12
 
+
+
+def test_none_of_those_only_as_the_whole_answer(matcher):
+    from voiceqa.ivr.understand import Choice
+
+    water = Choice("repair", "停水报修", ("停水", "报修"), ("家里没有水了",), "1")
+    bill = Choice("bill", "水费查询", ("水费",), ("我要交水费",), "2")
+    for refusal in ("你说的这些都不是我要的", "都不是", "上面的都不是啊", "嗯，哪个都不要"):
+        res = matcher.understand(refusal, [water, bill])
+        assert res.choice is None and res.scores == (), refusal  # decided before any meaning
+    res = matcher.understand("早上起来家里一滴水都没有", [water, bill])
+    assert res.choice == "repair", res.describe()  # a description containing 都没有 is not a refusal
