@@ -133,7 +133,7 @@ def preload_vectors(matcher: Matcher, kn: Knowledge) -> None:
         vecs = matcher._embed_fresh(texts)
         try:
             f.parent.mkdir(parents=True, exist_ok=True)
-            tmp = f.with_suffix(".tmp.npz")
+            tmp = f.with_name(f"{f.stem}.{os.getpid()}.tmp.npz")  # parallel processes: own temp file
             np.savez(tmp, texts=np.array(texts), vecs=vecs)
             tmp.replace(f)
         except OSError as exc:  # a read-only cache only costs time
