@@ -313,3 +313,29 @@ def test_a_flow_that_lints_clean_never_ends_in_an_error(tmp_path):
     print(f"generated flows: {clean} lint clean, {dirty_errors} with lint errors that fail at runtime, {rejected} rejected by the loader")
     # the generator makes both kinds, and lint's errors are real (not a rubber stamp)
     assert clean >= 40 and dirty_errors >= 40 and rejected > 0, (clean, dirty_errors, rejected)
+
+
+@pytest.mark.parametrize("node, field, value", [
+    ("m", "timeout_s", -1), ("m", "timeout_s", 0), ("m", "max_no_input", 0), ("m", "max_no_match", -2),
+    ("coll", "max_attempts", 0), ("coll", "timeout_s", -1), ("coll", "validation", {"max_length": 0}),
+])
+def test_impossible_limits_are_lint_errors_naming_the_field(tmp_path, node, field, value):
+    data = yaml.safe_load(BASE.replace("AGENT", "agent").replace("WHEN", "vars.tries >= 1"))
+    data["nodes"]["coll"] = {"type": "collect", "prompt": "请输入卡号。", "variable": "card",
+                             "validation": {"min_length": 4}, "on_success": {"next": "bye"}, "on_failure": {"next": "agent"}}
+    data["nodes"]["m"]["options"].append({"key": "2", "next": "coll"})
+    data["nodes"][node][field] = value
+    p = tmp_path / "f.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = cli.invoke(app, ["ivr", "lint", str(p)])
+    out = result.stdout + (result.stderr if result.stderr_bytes is not None else "")
+    assert result.exit_code != 0 and "Traceback" not in out
+    assert field in out and str(p.name) in out
+    assert len([ln for ln in out.splitlines() if ln.strip()]) == 1  # one line
+    # the same values are refused by the JSON schema that editors use
+    import json
+    from pathlib import Path
+    schema = json.loads((Path(__file__).parents[1] / "ivr_flows/flow.schema.json").read_text(encoding="utf-8"))
+    kind = "Menu" if node == "m" else "Collect"
+    prop = schema["$defs"][kind]["properties"][field] if field != "validation" else schema["$defs"]["Validation"]["properties"]["max_length"]
+    assert any(k in json.dumps(prop) for k in ("minimum", "exclusiveMinimum"))

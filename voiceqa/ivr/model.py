@@ -45,9 +45,9 @@ class Menu(_M):
     prompt_elderly: str | None = None  # slower, shorter wording for elderly callers
     options: list[Option] = Field(min_length=1)
     reprompts: Reprompts = Reprompts()
-    max_no_input: int = 3
-    max_no_match: int = 3
-    timeout_s: float = 5.0
+    max_no_input: int = Field(3, ge=1)
+    max_no_match: int = Field(3, ge=1)
+    timeout_s: float = Field(5.0, gt=0)
     fallback: Edge | None = None  # where to go after too many failures
     barge_in: bool = True
     # asked when two options fit the caller's words about equally well
@@ -55,8 +55,8 @@ class Menu(_M):
 
 
 class Validation(_M):
-    min_length: int | None = None
-    max_length: int | None = None
+    min_length: int | None = Field(None, ge=0)
+    max_length: int | None = Field(None, ge=1)
     pattern: str | None = None
     checksum: Literal["luhn", "id_card", "mobile"] | None = None
 
@@ -74,8 +74,8 @@ class Collect(_M):
     confirm: str | None = None  # e.g. "您输入的是{value}，确认请按1，重新输入请按2"
     confirm_unclear: str = "请说“对”或“不对”，或者按键选择。"  # when the answer is neither yes nor no
     invalid_prompt: str = "输入有误，请重新输入。"
-    max_attempts: int = 3
-    timeout_s: float = 8.0
+    max_attempts: int = Field(3, ge=1)
+    timeout_s: float = Field(8.0, gt=0)
     on_success: Edge
     on_failure: Edge
 
@@ -166,8 +166,8 @@ class Flow(_M):
     # default $VOICEQA_IVR_ENCODER, then the project default), minimum meaning similarity and
     # the score gap below which the caller is asked to choose; None = the encoder's calibration
     encoder: str | None = None
-    meaning_threshold: float | None = None
-    ambiguity_margin: float | None = None
+    meaning_threshold: float | None = Field(None, ge=-1, le=1)
+    ambiguity_margin: float | None = Field(None, ge=0, le=1)
     # attach the phrases of common call-centre intents (voiceqa/ivr/knowledge/intents.yaml) to
     # options that offer them, so callers are understood in words the author did not write
     phrase_knowledge: bool = True
