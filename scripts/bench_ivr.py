@@ -62,12 +62,13 @@ def big_flow(n_nodes: int) -> Flow:
 
 def _line(name: str, rep, ms: tuple[float, float, float]) -> str:
     fa = len(rep.false_accepts)
-    return (f"{name:<22} intent accuracy {rep.intent_accuracy:.3f}  ambiguous {rep.ambiguous:3d}  "
+    return (f"{name:<22} intent accuracy {rep.intent_accuracy:.3f}  ambiguous {rep.ambiguous:3d} "
+            f"(right one offered {rep.asked_right:3d}; accuracy after asking {rep.accuracy_after_asking:.3f})  "
             f"confirm accuracy {rep.confirm_accuracy:.3f}  false accepts {fa:2d}  "
             f"latency ms mean {ms[0]:6.2f} median {ms[1]:6.2f} p95 {ms[2]:6.2f}")
 
 
-def bench_understanding(encoders: list[str], utterances: Path, verbose: bool) -> None:
+def bench_understanding(encoders: list[str], utterances: Path, verbose: bool, margins: list[float | None] = [None]) -> None:
     _, cases = load_set(utterances)
     n_menu = sum(c.node != "confirm" for c in cases)
     print(f"utterances: {len(cases)} ({n_menu} at menus, {len(cases) - n_menu} confirmation answers)")
@@ -79,11 +80,11 @@ def bench_understanding(encoders: list[str], utterances: Path, verbose: bool) ->
         m._embed(["您好"])  # model load + first encode, reported apart from per-utterance latency
         load = time.perf_counter() - t
         print(f"{enc}: model load + first encode {load:.1f} s")
-        for knowledge in (False, True):
-            m = Matcher(enc)  # fresh: no utterance vectors cached from the other run
+        for knowledge, margin in [(False, None)] + [(True, mg) for mg in margins]:
+            m = Matcher(enc, margin=margin)  # fresh: no utterance vectors cached from the other run
             t = time.perf_counter()
             rep = evaluate(cases, REPO / "ivr_flows", m, knowledge=knowledge)
-            name = f"{enc} t={m.threshold}" + (" +knowledge" if knowledge else "")
+            name = f"{enc} t={m.threshold} m={m.margin}" + (" +knowledge" if knowledge else "")
             print(_line(name, rep, rep.latency_ms()) + f"  [{time.perf_counter() - t:.1f} s incl. preparing menus]")
             print("    by kind: " + "  ".join(f"{k} {a}/{b}" for k, (a, b) in rep.by_kind().items()))
             if verbose:
@@ -97,10 +98,12 @@ def main() -> None:
     ap.add_argument("--scenarios", type=int, default=1000)
     ap.add_argument("--encoders", default="e5,use", help="comma-separated; empty = skip the understanding benchmark")
     ap.add_argument("--utterances", type=Path, default=REPO / "tests/data/ivr_utterances.yaml")
+    ap.add_argument("--margins", default="", help="comma-separated ambiguity margins to compare (default: the calibrated one)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every misunderstood utterance")
     args = ap.parse_args()
     if args.encoders:
-        bench_understanding([e for e in args.encoders.split(",") if e], args.utterances, args.verbose)
+        margins = [float(x) for x in args.margins.split(",") if x] or [None]
+        bench_understanding([e for e in args.encoders.split(",") if e], args.utterances, args.verbose, margins)
     flow = big_flow(args.nodes)
     paths = enumerate_paths(flow, max_paths=args.scenarios)
     data = scenarios_for(flow, paths)

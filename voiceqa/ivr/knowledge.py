@@ -35,6 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import FlowError
+from .domains import foreign
 from .understand import OTHER, Choice, Matcher, norm_phrase
 
 log = logging.getLogger("voiceqa.ivr")
@@ -176,9 +177,11 @@ def _meaning_score(matcher: Matcher, c: Choice, part: str, it: Intent) -> float:
 
 @lru_cache(maxsize=512)
 def attach(choices: tuple[Choice, ...], prompt: str, matcher: Matcher, kn: Knowledge | None = None,
-           others: bool = True) -> tuple[Choice, ...]:
+           others: bool = True, domain: frozenset[str] = frozenset()) -> tuple[Choice, ...]:
     """The menu's choices with the phrases of the intents each offers (``knowledge``), followed
-    by "other" choices (unclaimed intents and out-of-scope groups) when ``others``."""
+    by "other" choices (unclaimed intents and out-of-scope groups) when ``others``. With the
+    flow's ``domain`` (:mod:`voiceqa.ivr.domains`), phrases naming another industry's service
+    (我的话费还剩多少 at a water utility) are left out."""
     kn = kn or load_knowledge()
     preload_vectors(matcher, kn)
     base = matcher.encoder_spec.split(":")[0]
@@ -209,7 +212,7 @@ def attach(choices: tuple[Choice, ...], prompt: str, matcher: Matcher, kn: Knowl
         claimed.add(iid)
         if len(cl) > 1 and cl[0][0] == cl[1][0]:
             continue  # two options claim it equally: it decides nothing
-        extra[cl[0][1]].extend(by_id[iid].phrases)
+        extra[cl[0][1]].extend(p for p in by_id[iid].phrases if not foreign(p, domain))
     out = [replace(c, knowledge=tuple(dict.fromkeys(extra[c.id]))) if extra[c.id] else c for c in choices]
     if others:
         if UNCLAIMED_AS_OTHER:

@@ -324,7 +324,17 @@ class FlowRunner:
             return cs
         from .knowledge import attach
 
-        return list(attach(tuple(cs), node.prompt, matcher or self._matcher()))
+        return list(attach(tuple(cs), node.prompt, matcher or self._matcher(), domain=self.domain()))
+
+    def domain(self) -> frozenset[str]:
+        """The service domains of the flow now running (:mod:`voiceqa.ivr.domains`)."""
+        from .domains import domains_of, flow_texts
+
+        cache = self.__dict__.setdefault("_domains", {})
+        key = id(self.flow)
+        if key not in cache:
+            cache[key] = domains_of(flow_texts(self.flow))
+        return cache[key]
 
     def _agent_choice(self) -> Choice | None:
         g = self.flow.globals
@@ -401,7 +411,7 @@ class FlowRunner:
                 self._log("understood", res.describe())
                 if res.choice:
                     return self._select(by_id[res.choice][1])
-            res = self._matcher().understand(inp.value, spoken)
+            res = self._matcher().understand(inp.value, spoken, domain=self.domain())
             self._log("understood", res.describe())
             understand_log.debug("%s %r: %s", self.qualified, inp.value, res.describe())
             if res.choice:

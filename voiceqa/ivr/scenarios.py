@@ -53,6 +53,15 @@ class Reply(_M):
 class Step(_M):
     expect: Expect | None = None
     reply: Reply | None = None
+    # the caller's answer when the IVR has just asked which of two close options they meant
+    # (a menu's `disambiguate` prompt); the step is skipped when it did not ask
+    choose: str | None = None
+
+    @model_validator(mode="after")
+    def _choose_alone(self):
+        if self.choose is not None and self.reply is not None:
+            raise ValueError("a step has either reply or choose, not both")
+        return self
 
 
 class Assertions(_M):
@@ -166,6 +175,12 @@ def run_scenario(flow: Flow, sc: Scenario, base: Path, flows_dir: Path | None = 
                 return result(False, f"step {i}: prompts {prompt!r} do not match /{e.prompt_matches}/")
             if e.prompt_similar and max((surface_similarity(p, e.prompt_similar) for p in prompts), default=0.0) < e.min_similarity:
                 return result(False, f"step {i}: no prompt in {prompt!r} is similar to {e.prompt_similar!r}")
+        if step.choose is not None:
+            if runner.ended or not runner.s.pending_choice:
+                continue  # the IVR did not ask
+            runner.send(CallerInput("say", step.choose))
+            inputs += 1
+            continue
         if step.reply:
             if runner.ended:
                 return result(False, f"step {i}: the call already ended ({runner.s.outcome.type}) before this reply")

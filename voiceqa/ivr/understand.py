@@ -75,6 +75,9 @@ DEFAULT_THRESHOLDS = (0.5, 0.03)
 # (tests/data/ivr_utterances.yaml: any floor 0.85-0.89 with a lead >= 0.01 loses nothing there,
 # a lead of 0.005 lets an out-of-scope request through; chosen with some room on both)
 LOW_ACCEPT: dict[str, tuple[float, float]] = {"e5": (0.86, 0.012)}
+# close calls just under the accept threshold (both >= the LOW_ACCEPT floor, within its lead)
+# are asked about ("A or B?") instead of re-prompted
+ASK_BELOW = False
 POLARITY_PENALTY = {"e5": 0.03, "use": 0.15}
 
 _NEGATIVE = re.compile(r"(不|没|未|无法|别|依然|仍然|照样|老样子)")
@@ -266,18 +269,19 @@ def _negated(u: Utterance, s: int, e: int) -> int | None:
 
 
 def _keyword_stage(u: Utterance, choices: Sequence[Choice], by_sound: bool):
-    """{choice id: has a positive hit}, negated ids, and the negated spans to mask."""
-    pos, neg, masks = set(), set(), []
+    """Ids with a positive hit, negated ids, the negated spans to mask, the positive hit spans."""
+    pos, neg, masks, hits = set(), set(), [], []
     for c in choices:
         for kw in c.keywords + ((c.label,) if c.label and len(norm_phrase(c.label)) >= 2 else ()):
             for s, e in _hits(u, kw, by_sound):
                 start = _negated(u, s, e)
                 if start is None:
                     pos.add(c.id)
+                    hits.append((s, e))
                 else:
                     neg.add(c.id)
                     masks.append((start, e))
-    return pos, neg, masks
+    return pos, neg, masks, hits
 
 
 class Matcher:
@@ -293,6 +297,7 @@ class Matcher:
         self.margin = m if margin is None else margin
         self.polarity_penalty = POLARITY_PENALTY.get(base, 0.1)
         self.low_accept = LOW_ACCEPT.get(base) if threshold is None else None
+        self.ask_below = os.environ.get("VOICEQA_IVR_ASK_BELOW", "1" if ASK_BELOW else "0") == "1"
         self._enc = None
         self._vecs: dict[str, np.ndarray] = {}
 
@@ -363,9 +368,11 @@ class Matcher:
         return out
 
     def understand(self, text: str, choices: Sequence[Choice], keywords_only: bool = False,
-                   ordinal_of: Sequence[str] = ()) -> Understanding:
+                   ordinal_of: Sequence[str] = (), domain: frozenset[str] = frozenset()) -> Understanding:
         """``keywords_only``: no meaning stage (a global command inside a collect);
-        ``ordinal_of``: the two ids the caller was just asked to choose between (第一个 / 后面那个)."""
+        ``ordinal_of``: the two ids the caller was just asked to choose between (第一个 / 后面那个);
+        ``domain``: the flow's service domains (:mod:`voiceqa.ivr.domains`): a request that names
+        another industry's service (电费 at a water utility) and none of the flow's is not routed."""
         u = normalise(text)
         if not u.text:
             return Understanding(None, "empty")
@@ -382,10 +389,14 @@ class Matcher:
             return Understanding(None, "no match")
         # keywords by spelling, then by sound; an option the caller negates (不要A) is out, and
         # one that is also asked for positively (不要A，要A的…) stays
-        pos, neg, masks = _keyword_stage(u, choices, by_sound=False)
+        pos, neg, masks, hits = _keyword_stage(u, choices, by_sound=False)
+        if domain:
+            out = self._out_of_domain(u, domain, hits)
+            if out:
+                return out
         how, conf = "keyword", 0.95
         if not pos - neg:
-            p2, n2, m2 = _keyword_stage(u, choices, by_sound=True)
+            p2, n2, m2, _ = _keyword_stage(u, choices, by_sound=True)
             pos, neg, masks, how, conf = pos | p2, neg | n2, masks + m2, "pinyin keyword", 0.85
         negated = neg - pos
         pos -= negated
@@ -399,7 +410,29 @@ class Matcher:
         if keywords_only:
             return Understanding(None, "negated" if negated else "no match", negated=tuple(sorted(negated)))
         cands = [c for c in choices if c.id not in negated]
-        return self._decide(u, masks, cands, negated)
+        res = self._decide(u, masks, cands, negated)
+        if ordinal_of and res.ambiguous:  # answering "A or B?": the closer one, however slightly
+            return Understanding(res.ambiguous[0], "meaning (asked)", res.confidence, scores=res.scores, negated=res.negated)
+        return res
+
+    @staticmethod
+    def _out_of_domain(u: Utterance, domain: frozenset[str], hits) -> Understanding | None:
+        """A request naming another industry's service and none of the flow's: not routed. An
+        option keyword said in another clause (ASR: 一双 -> 医生, then 退款 later) still decides;
+        one in the same clause as the foreign noun (电费缴费 at a water utility) does not."""
+        from .domains import foreign_spans
+
+        found = foreign_spans(u.text, domain)
+        if not found:
+            return None
+
+        def clause(i: int) -> int:
+            return sum(b <= i for b in u.breaks)
+
+        if hits and not any(clause(s) == clause(fs) for s, _ in hits for fs, _, _ in found):
+            return None
+        names = sorted({d for _, _, ds in found for d in ds})
+        return Understanding(None, "out of domain", scores=tuple((d, 1.0) for d in names))
 
     def _decide(self, u: Utterance, masks, cands: Sequence[Choice], negated: set[str], how_prefix: str = "",
                 floor: float | None = None) -> Understanding:
@@ -427,6 +460,11 @@ class Matcher:
             lead = s1 - max(s2, other if other is not None else -1.0)
             if not (floor is None and other is not None and self.low_accept
                     and s1 >= self.low_accept[0] and lead >= self.low_accept[1]):
+                if (self.ask_below and floor is None and self.low_accept and s2 >= self.low_accept[0]
+                        and s1 - s2 < self.low_accept[1] and (other is None or s2 > other)):
+                    # two options close to each other, both near the threshold and above every
+                    # out-of-scope group: ask which one rather than re-prompting from scratch
+                    return Understanding(None, how_prefix + "ambiguous", s1, ambiguous=(best, second), scores=shown, negated=neg)
                 return Understanding(None, "no match", s1, scores=shown, negated=neg)
             return Understanding(best, how_prefix + "meaning (lead)", s1, scores=shown, negated=neg)
         if s1 - s2 < self.margin and s2 >= threshold - self.margin:

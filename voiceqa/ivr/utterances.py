@@ -78,6 +78,18 @@ class Report:
     def ambiguous(self) -> int:
         return sum(r.got.startswith("ambiguous") for r in self._of(False))
 
+    @property
+    def asked_right(self) -> int:
+        """Menu utterances answered with "A or B?" where one of the two is the right option (the
+        caller then picks it: one more turn, no wrong routing)."""
+        return sum(r.got.startswith("ambiguous:") and r.case.expect in r.got[10:].split("/") for r in self._of(False))
+
+    @property
+    def accuracy_after_asking(self) -> float:
+        """Intent accuracy when a caller asked "A or B?" picks the right one of the two."""
+        rs = self._of(False)
+        return (sum(r.correct for r in rs) + self.asked_right) / len(rs) if rs else 0.0
+
     def by_kind(self) -> dict[str, tuple[int, int]]:
         out: dict[str, list[int]] = {}
         for r in self._of(False):
@@ -116,7 +128,7 @@ def evaluate(cases: list[Case], flows_dir: Path, matcher: Matcher | None = None,
     """Caller understanding as the runner uses it: the flow's matcher unless one is given;
     phrase knowledge as the flow says unless ``knowledge`` is given."""
     rep = Report()
-    cache: dict[tuple[str, str], tuple[list[Choice], Matcher]] = {}
+    cache: dict[tuple[str, str], tuple[list[Choice], Matcher, frozenset[str]]] = {}
     for c in cases:
         if c.node == "confirm":
             t0 = time.perf_counter()
@@ -128,12 +140,12 @@ def evaluate(cases: list[Case], flows_dir: Path, matcher: Matcher | None = None,
             m = matcher or runner._matcher()
             use = runner.flow.phrase_knowledge if knowledge is None else knowledge
             if use:
-                choices = list(attach(tuple(choices), runner.flow.nodes[c.node].prompt, m))
-            cache[(c.flow, c.node)] = (choices, m)
+                choices = list(attach(tuple(choices), runner.flow.nodes[c.node].prompt, m, domain=runner.domain()))
+            cache[(c.flow, c.node)] = (choices, m, runner.domain())
             cache[(c.flow, c.node)][1].prepare(choices)  # examples encoded before timing, as in a running IVR
-        choices, m = cache[(c.flow, c.node)]
+        choices, m, domain = cache[(c.flow, c.node)]
         t0 = time.perf_counter()
-        res = m.understand(c.text, choices)
+        res = m.understand(c.text, choices, domain=domain)
         ms = 1000 * (time.perf_counter() - t0)
         got = res.choice or ("ambiguous:" + "/".join(res.ambiguous) if res.ambiguous else "none")
         rep.results.append(Result(c, got, ms))

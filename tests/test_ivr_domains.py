@@ -1,0 +1,122 @@
+"""Requests for a neighbouring industry's service are out of scope (voiceqa.ivr.domains), and
+scenarios can script the caller's answer to "A or B?" (a step's `choose`)."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from voiceqa.ivr.domains import domains_of, flow_texts, foreign, mentioned
+from voiceqa.ivr.loader import load_flow
+from voiceqa.ivr.model import Flow
+from voiceqa.ivr.runner import CallerInput, FlowRunner
+from voiceqa.ivr.scenarios import ScenarioFile, run_file
+
+from .conftest import REPO
+
+WATER = """
+name: water
+description: 自来水公司客服热线
+start: m
+globals: {agent: {next: agent}}
+phrase_knowledge: false
+nodes:
+  m:
+    type: menu
+    prompt: 缴纳水费请按1，停水报修请按2。
+    options:
+      - {key: "1", intent: pay, label: 缴费, keywords: [缴费, 交费], next: paid}
+      - {key: "2", intent: repair, label: 报修, keywords: [报修, 停水], next: fix}
+    reprompts: {no_input: [请选择。], no_match: [没有听懂。]}
+    fallback: {next: agent}
+  paid: {type: hangup}
+  fix: {type: transfer, queue: repair}
+  agent: {type: transfer, queue: general}
+"""
+
+
+def test_flow_domains_from_its_own_words():
+    assert domains_of(flow_texts(Flow.model_validate(yaml.safe_load(WATER)))) == frozenset({"water"})
+    found = {p.stem: domains_of(flow_texts(load_flow(p))) for p in (REPO / "ivr_flows").glob("*.yaml")
+             if not p.name.endswith((".scenarios.yaml", ".mix.yaml"))}
+    assert "bank" in found["credit_card"] and "logistics" in found["ecommerce_aftersales"]
+    assert "telecom" in found["broadband_repair"]
+
+
+@pytest.mark.parametrize("text, own, out", [
+    ("我要交电费", {"water"}, {"power"}),
+    ("燃气费该交了", {"telecom"}, {"gas"}),
+    ("我的银行卡被盗刷了", {"telecom"}, {"bank"}),
+    ("不是电费，我交水费", {"water"}, set()),  # also names the flow's own service
+    ("我想用银行卡交费", {"water"}, set()),  # the card is how to pay, not what is asked for
+    ("保险丝烧了", {"power"}, set()),  # not insurance
+    ("住院的费用能报多少", {"insurance"}, set()),  # insurers pay for hospital stays
+    ("我要交电费", set(), set()),  # a flow whose domain is unknown is never judged
+    ("帮我转人工", {"water"}, set()),
+])
+def test_foreign_domain(text, own, out):
+    assert foreign(text, frozenset(own)) == frozenset(out)
+    assert mentioned("家里自来水发黄") == frozenset({"water"})
+
+
+def test_neighbouring_industry_is_reprompted_not_routed_to_the_nearest_option():
+    flow = Flow.model_validate(yaml.safe_load(WATER))
+    r = FlowRunner(flow)
+    r.start()
+    r.send(CallerInput("say", "电费在哪缴费"))  # 缴费 is this menu's keyword, but said of power
+    assert r.s.outcome is None and r.s.retries["no_match"] == 1 and r.last_prompt.startswith("没有听懂")
+    assert any(e.kind == "understood" and "out of domain" in e.text and "power" in e.text for e in r.trace)
+    r.send(CallerInput("say", "那交水费，缴费"))
+    assert r.s.outcome.type == "hangup"
+    r = FlowRunner(flow)
+    r.start()  # an ASR slip that makes a foreign noun (一双 -> 医生) in another clause than the keyword
+    r.send(CallerInput("say", "我上周退回去的医生运动鞋，想缴费"))
+    assert r.s.outcome is not None and r.s.outcome.type == "hangup"
+
+
+AMB = """
+name: amb
+start: m
+globals: {agent: {next: agent}}
+ambiguity_margin: 1.0
+nodes:
+  m:
+    type: menu
+    prompt: 办理宽带请按1，办理手机套餐请按2。
+    options:
+      - {key: "1", intent: broadband, label: 宽带业务, examples: [我想办理宽带业务], next: a}
+      - {key: "2", intent: mobile, label: 手机业务, examples: [我想办理手机业务], next: b}
+    reprompts: {no_input: [请选择。], no_match: [没有听懂。]}
+    fallback: {next: agent}
+  a: {type: hangup}
+  b: {type: transfer, queue: mobile}
+  agent: {type: transfer, queue: general}
+"""
+
+
+def test_scenarios_answer_the_disambiguation_question(tmp_path):
+    """`ambiguity_margin: 1.0`: every meaning decision is a close call, so the IVR asks."""
+    flow = Flow.model_validate(yaml.safe_load(AMB))
+    sf = ScenarioFile.model_validate({"scenarios": [
+        {"name": "asked, picks the second", "steps": [
+            {"reply": {"say": "家里想装个网线"}},
+            {"expect": {"prompt_contains": "还是"}, "choose": "后面那个"}],
+         "expect_end": {"outcome": "transfer", "queue": "mobile", "retries": {"no_match": 0}}},
+        {"name": "asked, names it", "steps": [
+            {"reply": {"say": "家里想装个网线"}}, {"choose": "宽带"}],
+         "expect_end": {"outcome": "hangup"}},
+        {"name": "not asked (a key): the choose step is skipped", "steps": [
+            {"reply": {"dtmf": "2"}}, {"choose": "第一个"}],
+         "expect_end": {"outcome": "transfer", "queue": "mobile", "max_steps": 1}},
+        {"name": "the answer is scripted, so a wrong one fails", "steps": [
+            {"reply": {"say": "家里想装个网线"}}, {"choose": "第一个"}],
+         "expect_end": {"outcome": "transfer", "queue": "mobile"}},
+    ]})
+    res, _ = run_file(flow, sf, tmp_path)
+    assert [r.passed for r in res] == [True, True, True, False], [(r.name, r.message) for r in res]
+
+
+def test_a_step_has_reply_or_choose():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="either reply or choose"):
+        ScenarioFile.model_validate({"scenarios": [{"name": "x", "steps": [{"reply": {"dtmf": "1"}, "choose": "第一个"}]}]})
