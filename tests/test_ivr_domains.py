@@ -120,3 +120,22 @@ def test_a_step_has_reply_or_choose():
 
     with pytest.raises(ValidationError, match="either reply or choose"):
         ScenarioFile.model_validate({"scenarios": [{"name": "x", "steps": [{"reply": {"dtmf": "1"}, "choose": "第一个"}]}]})
+
+
+@pytest.mark.parametrize("scores, expect", [
+    ({"a": 0.880, "b": 0.875, "~other:x": 0.80}, ("ambiguous", None)),  # close, both near: ask
+    ({"a": 0.880, "b": 0.860, "~other:x": 0.80}, ("meaning (lead)", "a")),  # a clear lead: take it
+    ({"a": 0.880, "b": 0.875, "~other:x": 0.878}, ("no match", None)),  # out of scope is as close
+    ({"a": 0.880, "b": 0.840, "~other:x": 0.875}, ("no match", None)),  # no clear lead
+    ({"a": 0.950, "b": 0.9495, "~other:x": 0.80}, ("ambiguous", None)),  # above the threshold, within the margin
+])
+def test_close_calls_below_the_threshold_ask_the_caller(monkeypatch, scores, expect):
+    from voiceqa.ivr.understand import Choice, Matcher
+
+    m = Matcher("e5")
+    monkeypatch.setattr(m, "meaning_scores", lambda text, cands: dict(scores))
+    cs = [Choice("a", "", (), ("x",)), Choice("b", "", (), ("y",)), Choice("~other:x", "", (), ("z",))]
+    res = m.understand("随便说点什么", cs)
+    assert (res.how, res.choice) == expect, res.describe()
+    if res.how == "ambiguous":
+        assert res.ambiguous == ("a", "b")
