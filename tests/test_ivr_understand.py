@@ -185,3 +185,17 @@ def test_shared_text_helpers():
     assert bigram_overlap("我想查一下物流信息", "查物流") == 0.5  # 查物 is not in the text, 物流 is
     assert pinyin_bigram_overlap("我要退火", "退货") == 1.0 and bigram_overlap("我要退火", "退货") == 0.0
     assert surface_similarity("今天天气不错", "退货") == 0.0
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("不确定是不是漏气", "leak"),  # an A-not-A question about 漏气, not a refusal of it
+    ("有没有人能来报修", "repair"),
+    ("要不要报修啊", "repair"),
+    ("不是漏气，我要报修", "repair"),  # a real negation still excludes
+    ("我不要报修，好像漏气了", "leak"),
+])
+def test_a_not_a_questions_are_not_negations(text, expect):
+    from voiceqa.ivr.understand import Choice, Matcher
+
+    cs = [Choice("leak", "", ("漏气",), ()), Choice("repair", "", ("报修",), ())]
+    assert Matcher("e5").understand(text, cs).choice == expect

@@ -259,11 +259,19 @@ def _hits(u: Utterance, phrase: str, by_sound: bool) -> list[tuple[int, int]]:
     return [(s, e) for s, e in found if u.word_bounded(s, e)]
 
 
+def _a_not_a(text: str, at: int) -> bool:
+    """The negator at ``at`` is part of an A-not-A question (是不是 / 要不要 / 有没有 / 用不用 +
+    option): 不确定是不是漏气 asks about 漏气, it does not refuse it."""
+    neg = next((n for n in NEGATORS if text.startswith(n, at)), "")
+    verb = neg[1:]
+    return bool(verb) and neg[0] in "不没" and text[max(0, at - len(verb)):at] == verb
+
+
 def _negated(u: Utterance, s: int, e: int) -> int | None:
     """Start of the negation governing text[s:e] (不要/不是 ... before, 就不用了 after), or None."""
     clause_start = max((b for b in u.breaks if b <= s), default=0)
     m = _NEG_BEFORE.search(u.text[clause_start:s])
-    if m:
+    if m and not _a_not_a(u.text, clause_start + m.start()):
         return clause_start + m.start()
     if _NEG_AFTER.match(u.text[e:]):
         return s
