@@ -25,6 +25,8 @@ Variants (the bare ones see the whole file, no VAD):
   voiceqa-tight    greedy on the tight VAD regions (pad 0.1 s, no ASR padding or joining), as
                    before issue 10
   voiceqa-nolimit  no token limit per window (Whisper's own 448)
+  voiceqa-short    batches of windows shorter than 30 s encoded at their own length (at least
+                   --min-encode s, default 10) instead of padded to 30 s (AsrOptions.min_encode_seconds)
   voiceqa-seg      mono sets only: pyannote's segmentation model before the CAM++ windows
                    (SeparationOptions.segmentation, automatic when the speaker count is unknown)
 
@@ -64,7 +66,7 @@ from voiceqa.text.chinese import cer, to_simplified  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PROMPT = "以下是普通话的句子。"
-VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-seg")
+VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-short", "voiceqa-seg")
 MONO_ONLY = ("voiceqa-seg",)
 SETS = ("clips", "tel", "stereo", "mono", "conv")
 
@@ -91,7 +93,7 @@ def dev_items(shared: Path, calls: int, mode: str) -> list[tuple[Path, str, dict
     return out
 
 
-def make_pipelines(threads: int) -> dict[str, CallTranscriber]:
+def make_pipelines(threads: int, min_encode: float = 10.0) -> dict[str, CallTranscriber]:
     base = TranscribeOptions.from_settings(threads=threads)
     tight = replace(base.sep, vad=replace(base.sep.vad, asr_pad=0.0, asr_merge_gap=0.0))
     options = {
@@ -99,6 +101,7 @@ def make_pipelines(threads: int) -> dict[str, CallTranscriber]:
         "voiceqa-beam5": replace(base, asr=replace(base.asr, beam_size=5)),
         "voiceqa-tight": replace(base, sep=tight),
         "voiceqa-nolimit": replace(base, asr=replace(base.asr, tokens_per_second=0.0)),
+        "voiceqa-short": replace(base, asr=replace(base.asr, min_encode_seconds=min_encode)),
         "voiceqa-seg": replace(base, sep=replace(base.sep, segmentation=True)),
     }
     asr = {}  # one loaded model per beam setting (the Whisper weights are cached per process)
@@ -148,11 +151,12 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--threads", type=int, default=2, help="CTranslate2 / torch threads")
+    ap.add_argument("--min-encode", type=float, default=10.0, help="voiceqa-short: shortest encoder input (s)")
     args = ap.parse_args()
 
     path, _ = resolve_model(None)
     model = load_whisper(str(path), "cpu", "default", args.threads)
-    pipelines = make_pipelines(args.threads)
+    pipelines = make_pipelines(args.threads, args.min_encode)
     singles = {name: single_speaker(p) for name, p in pipelines.items()}
     tmp = Path(tempfile.mkdtemp(prefix="voiceqa-bench-"))
 

@@ -27,6 +27,10 @@ class AsrOptions:
     # 0 = no limit but Whisper's own.
     tokens_per_second: float = 10.0
     token_margin: int = 20
+    # Whisper was trained on 30 s inputs, padded; CTranslate2 also encodes shorter ones. A batch
+    # whose windows are all shorter is encoded at the longest one's length (whole seconds), but
+    # never shorter than this. 30 = always the full 30 s.
+    min_encode_seconds: float = 30.0
     # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
     # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.
     initial_prompt: str | None = "以下是普通话的句子。"

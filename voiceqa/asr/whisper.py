@@ -68,6 +68,27 @@ def _usable(seg, prompt: str | None) -> bool:
     return True
 
 
+FRAMES_PER_SECOND = 100  # mel frames
+
+
+@lru_cache(maxsize=1)
+def _batched_pipeline():
+    from faster_whisper import BatchedInferencePipeline
+
+    class ShortInputPipeline(BatchedInferencePipeline):
+        """faster-whisper's batched pipeline, encoding only the first ``frames`` mel frames of
+        each (30 s padded) input: the windows' own length instead of the padding."""
+
+        frames: int = 3000
+
+        def generate_segment_batched(self, features, tokenizer, options):
+            if 0 < self.frames < features.shape[-1]:
+                features = np.ascontiguousarray(features[..., : self.frames])
+            return super().generate_segment_batched(features, tokenizer, options)
+
+    return ShortInputPipeline
+
+
 class WhisperBackend:
     """ASR with faster-whisper (any CTranslate2 Whisper model)."""
 
@@ -100,10 +121,8 @@ class WhisperBackend:
         return max(1, min(self._room(), int(o.tokens_per_second * speech + o.token_margin)))
 
     def _decode_batched(self, stream: np.ndarray, windows: list[PackedWindow]) -> list[list]:
-        from faster_whisper import BatchedInferencePipeline
-
         o = self.options
-        pipeline = BatchedInferencePipeline(self.model)
+        pipeline = _batched_pipeline()(self.model)
         limits = [self.token_limit(w) for w in windows]
         # windows of similar length decode together: a batch runs until its longest output ends
         order = sorted(range(len(windows)), key=lambda i: (limits[i] or 0, windows[i].start))
@@ -111,6 +130,8 @@ class WhisperBackend:
         for b in range(0, len(order), o.batch_size):
             batch = sorted(order[b: b + o.batch_size], key=lambda i: windows[i].start)
             wanted = [limits[i] for i in batch]
+            longest = max(windows[i].end - windows[i].start for i in batch)
+            pipeline.frames = int(np.ceil(max(longest, o.min_encode_seconds))) * FRAMES_PER_SECOND
             segments, _ = pipeline.transcribe(
                 stream,
                 language=o.language,
