@@ -166,7 +166,7 @@ def _pool_windows(model, fmap):
     def pool_window(a: float, b: float) -> np.ndarray:
         piece = fmap[:, int(a / step): max(int(a / step) + 2, int(b / step))]
         with torch.inference_mode():
-            return model.pool(piece, None).numpy()
+            return model.pool(piece, None).cpu().numpy()
 
     return pool_window
 
@@ -220,7 +220,7 @@ class PyannoteSeparator:
         with torch.inference_mode():
             fmap = self.campp.feature_map(torch.from_numpy(mono).to(self.device))
         k = self.options.num_speakers or 2
-        relabelled = resegment(_pool_windows(self.campp, fmap.cpu()), heard, k, audio.duration) if k >= 2 else []
+        relabelled = resegment(_pool_windows(self.campp, fmap), heard, k, audio.duration) if k >= 2 else []
         # too little speech to tell voices apart (or one speaker asked for): all of it is one speaker
         return relabelled or [Region(r.start, r.end, "0") for r in heard]
 
