@@ -13,20 +13,30 @@ Sets:
   conv    real two-party conversations recorded one speaker per channel (../shared/real_calls/
           conv_*.wav), mixed to mono and diarized; no reference text, so no CER
 
-Variants (every one on every set; the bare ones see the whole file, no VAD):
-  bare-beam5      WhisperModel.transcribe(language="zh", beam_size=5, initial_prompt=以下是普通话的句子。)
-  bare-beam1      the same, greedy
-  voiceqa         the whole stage as shipped (decode + VAD/diarization + padded ASR regions + batched greedy)
-  voiceqa-beam5   the same with beam 5 (--beam-size 5)
-  voiceqa-tight   greedy on the tight VAD regions (pad 0.1 s, no ASR padding or joining), as
-                  before issue 10 (diarization and long-region cuts are the new ones)
+Variants (the bare ones see the whole file, no VAD):
+  bare-beam5       WhisperModel.transcribe(language="zh", beam_size=5, initial_prompt=以下是普通话的句子。)
+                   runs on every file of every set (but conv), interleaved with the variants
+                   (file by file), so each variant's row carries bare beam 5's wall time and CER
+                   on the same files in the same minutes: the ratio holds on a shared machine
+  bare-beam1       the same, greedy
+  voiceqa          the whole stage as shipped (decode + VAD/diarization + padded ASR regions +
+                   batched greedy with a token limit per window)
+  voiceqa-beam5    the same with beam 5 (--beam-size 5)
+  voiceqa-tight    greedy on the tight VAD regions (pad 0.1 s, no ASR padding or joining), as
+                   before issue 10
+  voiceqa-nolimit  no token limit per window (Whisper's own 448)
+  voiceqa-short    batches of windows shorter than 30 s encoded at their own length (at least
+                   --min-encode s, default 10) instead of padded to 30 s (AsrOptions.min_encode_seconds)
+  voiceqa-seg      mono sets only: pyannote's segmentation model before the CAM++ windows
+                   (SeparationOptions.segmentation, automatic when the speaker count is unknown)
 
-For each (set, variant): audio seconds, wall seconds, RTF (wall / audio), x real time, CER
-(edit distance / reference characters, after normalisation), and for the voiceqa variants on
-calls: role accuracy (share of reference speech covered by a turn of the right role; dev calls)
-and speaker attribution (share of single-speaker time given to that speaker alone, best
-mapping; mono dev calls against their ground truth, conv against each channel's speech). The load average is printed
-before and after: the machine may be shared, so compare variants only within one run.
+For each (set, variant): audio seconds, wall seconds, x real time, wall time as a share of bare
+beam 5's on the same files ("vs bare"), CER and bare beam 5's CER (edit distance / reference
+characters, after normalisation), and for the voiceqa variants on calls: role accuracy (share of
+reference speech covered by a turn of the right role; dev calls), speaker attribution (share of
+single-speaker time given to that speaker alone, best mapping; mono dev calls against their
+ground truth, conv against each channel's speech) and where the time went (the transcript's
+timings: decode, vad, diarize, asr). The load average is printed before and after.
 """
 from __future__ import annotations
 
@@ -56,7 +66,8 @@ from voiceqa.text.chinese import cer, to_simplified  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PROMPT = "以下是普通话的句子。"
-VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight")
+VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-short", "voiceqa-seg")
+MONO_ONLY = ("voiceqa-seg",)
 SETS = ("clips", "tel", "stereo", "mono", "conv")
 
 
@@ -82,13 +93,16 @@ def dev_items(shared: Path, calls: int, mode: str) -> list[tuple[Path, str, dict
     return out
 
 
-def make_pipelines(threads: int) -> dict[str, CallTranscriber]:
+def make_pipelines(threads: int, min_encode: float = 10.0) -> dict[str, CallTranscriber]:
     base = TranscribeOptions.from_settings(threads=threads)
     tight = replace(base.sep, vad=replace(base.sep.vad, asr_pad=0.0, asr_merge_gap=0.0))
     options = {
         "voiceqa": base,
         "voiceqa-beam5": replace(base, asr=replace(base.asr, beam_size=5)),
         "voiceqa-tight": replace(base, sep=tight),
+        "voiceqa-nolimit": replace(base, asr=replace(base.asr, tokens_per_second=0.0)),
+        "voiceqa-short": replace(base, asr=replace(base.asr, min_encode_seconds=min_encode)),
+        "voiceqa-seg": replace(base, sep=replace(base.sep, segmentation=True)),
     }
     asr = {}  # one loaded model per beam setting (the Whisper weights are cached per process)
     out = {}
@@ -103,6 +117,33 @@ def single_speaker(p: CallTranscriber) -> CallTranscriber:
     return CallTranscriber(replace(p.options, sep=replace(p.options.sep, num_speakers=1)), asr=p.asr)
 
 
+def run_bare(model, audio, beam: int) -> str:
+    segs, _ = model.transcribe(audio.mono(), language="zh", beam_size=beam, initial_prompt=PROMPT)
+    return to_simplified("".join(x.text for x in segs))
+
+
+class Row:
+    """One (set, variant): sums over its files, and bare beam 5's on the same files."""
+
+    def __init__(self):
+        self.audio = self.wall = self.bare_wall = 0.0
+        self.errors = self.chars = self.bare_errors = 0
+        self.roles: list[float] = []
+        self.attrib: list[float] = []
+        self.timings: dict[str, float] = {}
+
+    def line(self, s: str, variant: str, files: int) -> str:
+        def fmt(xs, width=6):
+            return f"{sum(xs) / len(xs):{width}.3f}" if xs else f"{'-':>{width}s}"
+
+        vs = f"{self.wall / self.bare_wall:7.2f}" if self.bare_wall else f"{'-':>7s}"
+        cer_ = fmt([self.errors / self.chars] if self.chars else [])
+        bare_cer = fmt([self.bare_errors / self.chars] if self.chars and self.bare_wall else [])
+        times = " ".join(f"{k}={v:.1f}" for k, v in self.timings.items() if k != "total")
+        return (f"{s:7s} {variant:15s} {files:5d} {self.audio:8.1f} {self.wall:8.1f} {self.audio / self.wall:6.1f} "
+                f"{vs} {cer_} {bare_cer} {fmt(self.roles)} {fmt(self.attrib)}  {times}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=SHARED)
@@ -110,11 +151,12 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--threads", type=int, default=2, help="CTranslate2 / torch threads")
+    ap.add_argument("--min-encode", type=float, default=10.0, help="voiceqa-short: shortest encoder input (s)")
     args = ap.parse_args()
 
     path, _ = resolve_model(None)
     model = load_whisper(str(path), "cpu", "default", args.threads)
-    pipelines = make_pipelines(args.threads)
+    pipelines = make_pipelines(args.threads, args.min_encode)
     singles = {name: single_speaker(p) for name, p in pipelines.items()}
     tmp = Path(tempfile.mkdtemp(prefix="voiceqa-bench-"))
 
@@ -131,53 +173,63 @@ def main() -> None:
     warm = items[args.sets[0]][0][0]
     for name in args.variants:
         if name in pipelines:
-            (pipelines if "mono" in args.sets else singles)[name].transcribe(warm)
+            singles[name].transcribe(warm)
+            if {"mono", "conv"} & set(args.sets):
+                pipelines[name].separator("diarize")  # loads CAM++ (and pyannote for voiceqa-seg)
 
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs, {args.threads} threads)")
-    print(f"{'set':7s} {'variant':14s} {'files':>5s} {'audio s':>8s} {'wall s':>8s} {'RTF':>6s} {'x RT':>6s} "
-          f"{'CER':>6s} {'roles':>6s} {'attrib':>6s}")
+    print(f"{'set':7s} {'variant':15s} {'files':>5s} {'audio s':>8s} {'wall s':>8s} {'x RT':>6s} {'vs bare':>7s} "
+          f"{'CER':>6s} {'bare5':>6s} {'roles':>6s} {'attrib':>6s}  time per stage (s)")
     for s in args.sets:
-        for variant in args.variants:
-            if s == "conv" and variant.startswith("bare"):
-                continue  # nothing to compare: bare Whisper does not tell speakers apart
-            audio_s = wall = 0.0
-            errors = chars = 0
-            roles, attrib = [], []
-            for wav, ref, *truth in items[s]:
+        variants = [v for v in args.variants if not (v in MONO_ONLY and s not in ("mono", "conv"))]
+        if s == "conv":
+            variants = [v for v in variants if not v.startswith("bare")]  # no reference text: nothing to compare
+        rows = {v: Row() for v in variants}
+        for wav, ref, *truth in items[s]:
+            bare_wall = bare_errors = 0
+            if s != "conv":  # bare beam 5 on this file, right before the variants
+                t = time.perf_counter()
+                audio = load_audio(wav)
+                text = run_bare(model, audio, 5)
+                bare_wall = time.perf_counter() - t
+                bare_errors = cer(ref, text)[0]
+            for variant in variants:
+                row = rows[variant]
                 t = time.perf_counter()
                 audio = load_audio(wav)  # decoding + resampling inside the timing for every variant
                 if s == "conv":
                     reference = channel_reference([audio.channel(0), audio.channel(1)], audio.rate)
                     audio = replace(audio, samples=audio.samples.mean(axis=0, keepdims=True))
                     t = time.perf_counter()
-                if variant.startswith("bare"):
-                    beam = 5 if variant == "bare-beam5" else 1
-                    segs, _ = model.transcribe(audio.mono(), language="zh", beam_size=beam, initial_prompt=PROMPT)
-                    text = to_simplified("".join(x.text for x in segs))
+                if variant == "bare-beam5":
+                    text, wall = None, bare_wall  # already run, just above
+                elif variant == "bare-beam1":
+                    text = run_bare(model, audio, 1)
                 else:
                     p = (singles if s in ("clips", "tel") else pipelines)[variant]
                     tr = p.transcribe_audio(audio)
                     text = "".join(x.text for x in sorted(tr.turns, key=lambda x: x.start))
+                    for k, v in tr.timings.items():
+                        row.timings[k] = row.timings.get(k, 0.0) + v
                     if truth:
-                        roles.append(role_accuracy(tr, truth[0]))
+                        row.roles.append(role_accuracy(tr, truth[0]))
                         if s == "mono":
-                            attrib.append(speaker_attribution(truth_reference(truth[0]), tr.speech))
+                            row.attrib.append(speaker_attribution(truth_reference(truth[0]), tr.speech))
                     elif s == "conv":
-                        attrib.append(speaker_attribution(reference, tr.speech))
-                wall += time.perf_counter() - t
-                audio_s += audio.duration
+                        row.attrib.append(speaker_attribution(reference, tr.speech))
+                if variant != "bare-beam5":
+                    wall = time.perf_counter() - t
+                row.wall += wall
+                row.bare_wall += bare_wall
+                row.audio += audio.duration
                 if ref is not None:
-                    e, n = cer(ref, text)
-                    errors, chars = errors + e, chars + n
-            rtf = wall / audio_s
-
-            def fmt(xs):
-                return f"{sum(xs) / len(xs):6.3f}" if xs else f"{'-':>6s}"
-
-            print(f"{s:7s} {variant:14s} {len(items[s]):5d} {audio_s:8.1f} {wall:8.1f} {rtf:6.3f} {1 / rtf:6.1f} "
-                  f"{fmt([errors / chars] if chars else [])} {fmt(roles)} {fmt(attrib)}", flush=True)
-            if attrib and s == "conv":
-                print(f"{'':7s} {'':14s} per file: {' '.join(f'{a:.3f}' for a in attrib)}")
+                    row.errors += cer(ref, text)[0] if text is not None else bare_errors
+                    row.bare_errors += bare_errors
+                    row.chars += cer(ref, "")[1]
+        for variant in variants:
+            print(rows[variant].line(s, variant, len(items[s])), flush=True)
+            if s == "conv":
+                print(f"{'':7s} {'':15s} per file: {' '.join(f'{a:.3f}' for a in rows[variant].attrib)}")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -127,3 +127,47 @@ def test_a_word_is_mapped_inside_one_region():
     # a word starting in the gap and ending early in the second region belongs to that region only
     idx, start, end = locate_span(windows[0], second.packed_start - 0.3, second.packed_start + 0.4)
     assert idx == 1 and abs(start - 10.0) < 1e-6 and abs(end - 10.4) < 1e-6
+
+
+def test_token_limit_follows_the_window_speech():
+    from voiceqa.asr import AsrOptions, WhisperBackend
+    from voiceqa.asr.packing import PackedWindow, Placement
+
+    def window(*lengths):
+        return PackedWindow(0.0, sum(lengths), [Placement(i, 0.0, 0.0, n) for i, n in enumerate(lengths)])
+
+    asr = WhisperBackend(AsrOptions(tokens_per_second=10.0, token_margin=20))
+    assert asr.token_limit(window(3.0)) == 50
+    assert asr.token_limit(window(10.0, 8.0)) == 200  # all the speech packed in the window
+    full = asr.token_limit(window(28.0))
+    assert full == 300 and full < asr.model.max_length
+    # never more than what the decoder has room for once the prompt is in; 0 = Whisper's own limit
+    fast = WhisperBackend(AsrOptions(tokens_per_second=100.0))
+    assert asr.token_limit(window(3.0)) < fast.token_limit(window(28.0)) < asr.model.max_length - 10
+    assert WhisperBackend(AsrOptions(tokens_per_second=0.0)).token_limit(window(28.0)) is None
+
+
+def test_known_speaker_count_needs_no_segmentation_model(dev_calls):
+    from dataclasses import replace as dc_replace
+
+    from voiceqa.evaluation import load_truth, speaker_attribution, truth_reference
+    from voiceqa.separation import SeparationOptions, get_separator
+    from voiceqa.separation.diarize import MODEL_NAME, WINDOWS_MODEL_NAME, build_pipeline
+
+    build_pipeline.cache_clear()
+    sep = get_separator("diarize", SeparationOptions(num_speakers=2))
+    assert not sep.with_segmentation and build_pipeline.cache_info().currsize == 0
+    audio = load_audio(dev_calls / "call_002.wav")
+    out = sep.separate(audio)
+    assert out.model == WINDOWS_MODEL_NAME and sorted(out.speech) == ["S0", "S1"]
+    truth = load_truth(dev_calls / "call_002.json")
+    assert speaker_attribution(truth_reference(truth), out.speech) >= 0.97
+    # no overlapped speech without the segmentation model; on a mono mix one speaker's ASR
+    # regions are padded up to the other's speech, never into it: nobody is transcribed twice
+    for spk, other in (("S0", "S1"), ("S1", "S0")):
+        assert all(min(x.end, y.end) - max(x.start, y.start) <= 1e-6
+                   for x in out.asr_speech[spk] + out.speech[spk] for y in out.speech[other])
+    # an unknown count (or the option) brings pyannote's segmentation model back
+    unknown = SeparationOptions(num_speakers=None, min_speakers=1, max_speakers=3)
+    assert get_separator("diarize", unknown).with_segmentation
+    assert get_separator("diarize", dc_replace(unknown, num_speakers=2, segmentation=True)).name == MODEL_NAME

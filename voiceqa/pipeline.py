@@ -54,9 +54,11 @@ class TranscribeOptions:
         beam_size: int | None = None,
         max_duration: float | None = None,
         threads: int = 0,
+        segmentation: bool = False,
     ) -> "TranscribeOptions":
         """The one place user-facing settings become stage options. ``None`` keeps a stage's
-        default; ``threads`` (0 = all cores) goes to both CTranslate2 and torch."""
+        default; ``threads`` (0 = all cores) goes to both CTranslate2 and torch; ``segmentation``
+        runs pyannote's segmentation model on mono calls even when the speaker count is known."""
         asr = AsrOptions(model=model, cpu_threads=threads)
         if beam_size is not None:
             asr = replace(asr, beam_size=beam_size)
@@ -67,7 +69,7 @@ class TranscribeOptions:
             max_duration=max_duration or DEFAULT_MAX_DURATION,
             asr=asr,
             sep=SeparationOptions(num_speakers=num_speakers, min_speakers=min_speakers,
-                                  max_speakers=max_speakers, threads=threads),
+                                  max_speakers=max_speakers, threads=threads, segmentation=segmentation),
             roles=RoleOptions(agent_channel=agent_channel),
         )
 

