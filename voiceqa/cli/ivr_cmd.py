@@ -14,7 +14,7 @@ from rich.table import Table
 from ..errors import VoiceQAError
 from .common import fail
 
-app = typer.Typer(help="Speech IVR flows: run a flow as a caller, test scenarios, coverage, lint, graphs, simulation.", no_args_is_help=True)
+app = typer.Typer(name="ivr", help="Speech IVR flows: run a flow as a caller, test scenarios, coverage, lint, graphs, simulation.", no_args_is_help=True)
 
 
 class Profile(str, Enum):
