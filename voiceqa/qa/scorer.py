@@ -38,7 +38,7 @@ class Flag:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "category": self.category, "severity": self.severity, "role": self.role,
+            "item": self.item, "rule": self.rule, "category": self.category, "severity": self.severity, "role": self.role,
             "start": r2(self.start), "end": r2(self.end), "evidence": self.evidence, "points": r2(self.points),
         }
 
@@ -86,8 +86,9 @@ class Scorecard:
         return [i for i in self.items if i.outcome == "review"]
 
     def stored_and_shown(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(unredacted dict to keep for rescoring, redacted dict for users)."""
-        return self.to_dict(redact=False), self.to_dict(redact=True)
+        """(what rescoring needs, kept unredacted: :meth:`scoring_input`; the redacted
+        scorecard users see)."""
+        return self.scoring_input(), self.to_dict(redact=True)
 
     def scoring_input(self) -> dict[str, Any]:
         """The transcript with what scoring measured beside it (per-turn acoustics, clause
