@@ -60,7 +60,7 @@ def stats(times: list[float]) -> str:
             f"{60 / statistics.mean(times):.0f} calls/min")
 
 
-def rescore_speed(cards: list[dict], n: int) -> tuple[int, float]:
+def rescore_speed(cards: list[tuple[dict, dict]], n: int) -> tuple[int, float]:
     from voiceqa.batch.metadata import CallMeta
     from voiceqa.batch.rescore import rescore
     from voiceqa.store.db import session_factory
@@ -71,9 +71,9 @@ def rescore_speed(cards: list[dict], n: int) -> tuple[int, float]:
         Session = session_factory(url)
         with Session() as s:
             for k in range(n):
-                raw = cards[k % len(cards)]
+                raw, shown = cards[k % len(cards)]
                 meta = CallMeta(call_id=f"{raw['call_id']}-{k}", agent_id="A01", started_at=dt.datetime(2026, 11, 22, 9, 0))
-                save_call(s, meta, "bench", f"h{k}", "bench", raw, raw, None)
+                save_call(s, meta, "bench", f"h{k}", "bench", raw, shown, None)
         return rescore(url, load_rubric())
 
 
@@ -108,7 +108,7 @@ def main() -> None:
     print(f"  full rubric, stored clause vectors:        {stats(stored)}")
     print(f"  full rubric, embedding the call:           {stats(fresh)}  (embedding alone: median {1000 * statistics.median(embed):.1f} ms)")
     if args.rescore_calls:
-        cards = [score_transcript(transcript(t, 0), rubric).stored_and_shown()[0] for t in truths]
+        cards = [score_transcript(transcript(t, 0), rubric).stored_and_shown() for t in truths]
         n, seconds = rescore_speed(cards, args.rescore_calls)
         print(f"  rescore with stored vectors: {n} calls in {seconds:.1f} s = {60 * n / seconds:.0f} calls/min (SQLite)")
 

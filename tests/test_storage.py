@@ -8,14 +8,17 @@ import json
 import pytest
 import yaml
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from voiceqa.cli import app
 from voiceqa.qa.rubric import load_rubric
-from voiceqa.qa.scorer import totals
+from voiceqa.qa.scorer import score_transcript, totals
+from voiceqa.schema import Transcript
 from voiceqa.store.db import get_engine, migrate, session_factory
 from voiceqa.store.models import Agent, AgentTeam, AuditLog, Call, Dispute, FlagRow
-from voiceqa.store.repo import decide_dispute, file_dispute
+from voiceqa.store.records import CallMeta
+from voiceqa.store.repo import decide_dispute, file_dispute, save_call
 
 from .conftest import REPO
 from .synthetic import transcript, write_day
@@ -49,6 +52,13 @@ def batch(args, db) -> str:
     r = cli.invoke(app, ["batch", *map(str, args), "--transcripts", "--db", db])
     assert r.exit_code in (0, 1), r.output
     return r.stdout
+
+
+def metadata_csv(tmp_path, header: str, *rows: str):
+    """A batch metadata CSV (``header`` and ``rows`` comma-separated) in ``tmp_path``."""
+    meta = tmp_path / "m.csv"
+    meta.write_text("\n".join((header, *rows)) + "\n", encoding="utf-8")
+    return meta
 
 
 def call(s, call_id) -> Call:
@@ -165,11 +175,8 @@ def test_accepted_dispute_score_equals_a_rescore(disputed, tmp_path):
 def test_repeat_call_flags_keep_their_disputes(tmp_path, db_url):
     day = tmp_path / "day"
     write_day(day, 3)
-    meta = tmp_path / "m.csv"
-    meta.write_text("file,agent_id,team,customer_number,started_at\n"
-                    "call_0000.json,A01,一组,13800000001,2026-11-20 09:00:00\n"
-                    "call_0001.json,A01,一组,13800000001,2026-11-21 09:00:00\n"
-                    "call_0002.json,A02,二组,13900000009,2026-11-21 10:00:00\n", encoding="utf-8")
+    meta = metadata_csv(tmp_path, "file,agent_id,team,customer_number,started_at", "call_0000.json,A01,一组,13800000001,2026-11-20 09:00:00",
+                        "call_0001.json,A01,一组,13800000001,2026-11-21 09:00:00", "call_0002.json,A02,二组,13900000009,2026-11-21 10:00:00")
     assert "2 repeat calls" in batch([day, "--metadata", meta], db_url)
     with session_factory(db_url)() as s:
         c = call(s, "call_0001.json")
@@ -209,8 +216,7 @@ def test_call_identity_paths_collisions_and_reruns(tmp_path, db_url):
     out = batch([root / "day1" / "rec.json", root / "day2" / "rec.json"], db_url)
     assert "failed: " in out and "already belongs to" in out and "give one of them its own call_id" in out
     # a metadata call_id wins over the path; the same id for two different files is a collision
-    meta = tmp_path / "m.csv"
-    meta.write_text("file,call_id\nday1/rec.json,C-1\nday2/rec.json,C-1\n", encoding="utf-8")
+    meta = metadata_csv(tmp_path, "file,call_id", "day1/rec.json,C-1", "day2/rec.json,C-1")
     out = batch([root, "--metadata", meta], db_url)
     assert "0 scored, 2 already scored, 1 failed" in out and out.count("already belongs to") == 1 and "'C-1'" in out, out
     with session_factory(db_url)() as s:  # the stored call took its metadata id (kept its row, not scored again)
@@ -221,11 +227,8 @@ def test_call_identity_paths_collisions_and_reruns(tmp_path, db_url):
 def test_agent_team_follows_latest_metadata_with_history(tmp_path, db_url):
     day = tmp_path / "day"
     write_day(day, 3)
-    meta = tmp_path / "m.csv"
-    meta.write_text("file,agent_id,agent_name,team,started_at\n"
-                    "call_0000.json,A01,张三,一组,2026-11-20 09:00:00\n"
-                    "call_0001.json,A01,张三,二组,2026-11-22 09:00:00\n"
-                    "call_0002.json,A01,张三,一组,2026-11-21 09:00:00\n", encoding="utf-8")
+    meta = metadata_csv(tmp_path, "file,agent_id,agent_name,team,started_at", "call_0000.json,A01,张三,一组,2026-11-20 09:00:00",
+                        "call_0001.json,A01,张三,二组,2026-11-22 09:00:00", "call_0002.json,A01,张三,一组,2026-11-21 09:00:00")
     batch([day, "--metadata", meta], db_url)
     with session_factory(db_url)() as s:
         assert s.get(Agent, "A01").team == "二组"  # the latest call's team, whatever the file order
@@ -269,11 +272,58 @@ def test_upgrade_from_previous_head_keeps_disputes(tmp_path, db_url):
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "dispute_accepted")) == 1
 
 
+def alembic_downgrade(engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from voiceqa.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()
+
+
+def test_upgrade_0004_keeps_only_the_transcript_in_calls_transcript(tmp_path, db_url):
+    """A call stored at 0003 kept the whole unredacted scorecard in ``calls.transcript``; 0004
+    keeps the transcript and what scoring measured, a rescore gives the same score, and the
+    downgrade puts the results back from ``calls.result`` and the flags table."""
+    engine = create_engine(db_url)
+    migrate(engine, "0003")
+    rubric = load_rubric(None)
+    data = transcript(5, bad=1)
+    data["turns"][1]["text"] = "我的手机号是13912345678"
+    card = score_transcript(Transcript.from_dict(data), rubric)
+    with Session(engine) as s:  # as 0003's code stored it: the whole card, unredacted
+        save_call(s, CallMeta("old"), "/x/old.json", "h", "m", card.to_dict(redact=False), card.to_dict(redact=True), None, rubric)
+    engine.dispose()
+    get_engine(db_url)  # upgrades to head
+    with session_factory(db_url)() as s:
+        old = call(s, "old")
+        assert set(old.transcript) == set(card.scoring_input())  # the transcript's keys + acoustics: no flags, score, ...
+        assert old.transcript["turns"][1]["text"] == "我的手机号是13912345678"  # unredacted, for rescoring
+        assert "13912345678" not in old.turns[1].text and old.score == card.total and any(f.item == "forbidden" for f in old.flags)
+    assert cli.invoke(app, ["rescore", "--rubric", str(rubric_file(tmp_path, "v2", 2)), "--db", db_url]).exit_code == 0
+    with session_factory(db_url)() as s:
+        old = call(s, "old")
+        assert old.score == card.total and set(old.transcript) == set(card.scoring_input())
+        n_flags = len(old.flags)
+    engine = create_engine(db_url)
+    alembic_downgrade(engine, "0003")
+    with engine.connect() as conn:
+        stored = conn.execute(select(Call.__table__.c.transcript)).scalar()
+    engine.dispose()
+    assert stored["score"]["total"] == card.total and stored["warning_level"] == card.warning_level
+    assert len(stored["flags"]) == n_flags and {f["rule"] for f in stored["flags"]} == {f.rule for f in card.flags}
+    assert stored["turns"][1]["text"] == "我的手机号是13912345678"
+
+
 def test_a_value_too_long_fails_only_that_call(tmp_path, db_url):
     day = tmp_path / "day"
     write_day(day, 4)
-    meta = tmp_path / "m.csv"
-    meta.write_text("file,agent_id,agent_name\ncall_0001.json,A01," + "名" * 300 + "\n", encoding="utf-8")
+    meta = metadata_csv(tmp_path, "file,agent_id,agent_name", "call_0001.json,A01," + "名" * 300)
     r = cli.invoke(app, ["batch", str(day), "--transcripts", "--metadata", str(meta), "--db", db_url])
     with session_factory(db_url)() as s:
         stored = sorted(s.scalars(select(Call.call_id)))
@@ -346,10 +396,8 @@ def test_same_scores_on_sqlite_and_postgresql(tmp_path, postgres_server):
 def test_report_and_calls_filters_on_both_databases(tmp_path, db_url):
     day = tmp_path / "day"
     write_day(day, 6)
-    meta = tmp_path / "m.csv"
-    meta.write_text("file,agent_id,agent_name,team,customer_number,started_at,queue\n" + "".join(
-        f"call_{i:04d}.json,A0{i % 2},坐席{i % 2},一组,1380000000{i % 3},2026-11-2{i % 3} 09:0{i}:00,q{i % 2}\n" for i in range(6)),
-        encoding="utf-8")
+    meta = metadata_csv(tmp_path, "file,agent_id,agent_name,team,customer_number,started_at,queue", *(
+        f"call_{i:04d}.json,A0{i % 2},坐席{i % 2},一组,1380000000{i % 3},2026-11-2{i % 3} 09:0{i}:00,q{i % 2}" for i in range(6)))
     batch([day, "--metadata", meta], db_url)
     for fmt in ("html", "xlsx", "csv"):
         r = cli.invoke(app, ["report", "--db", db_url, "--from", "2026-11-20", "--to", "2026-11-22", "--team", "一组",

@@ -46,6 +46,23 @@ def test_find_returns_spans_in_text():
     assert len(m) == 1 and (m[0].start, m[0].end) == (3, 5) and m[0].mode == "pinyin"
 
 
+def test_fuzzy_tolerates_an_inserted_or_dropped_syllable():
+    # the ASR adds a syllable (我) or drops one (以): substitution-only alignment missed both
+    m = find("请问还有什么我可以帮您的吗", "还有什么可以帮您", mode="fuzzy")
+    assert [(x.start, x.end, x.distance, x.mode) for x in m] == [(2, 11, 1, "fuzzy")]
+    m = find("请问还有什么可帮您", "还有什么可以帮您", mode="fuzzy")
+    assert [(x.start, x.end, x.distance) for x in m] == [(2, 9, 1)]
+    assert contains("感谢您的耐心等待", "感谢您耐心等待", mode="fuzzy")
+    # one edit in 4-7 syllables by default: two dropped syllables are too many ...
+    assert not contains("感谢来电再见", "感谢您的来电", mode="fuzzy")
+    # ... unless the caller allows more; and pinyin mode allows none
+    assert contains("感谢来电再见", "感谢您的来电", mode="fuzzy", max_edits=2)
+    assert not contains("请问还有什么我可以帮您的吗", "还有什么可以帮您", mode="pinyin")
+    # a match does not swallow the neighbouring syllable when the phrase is there (by sound)
+    m = find("好的感谢您耐心等代了", "感谢您耐心等待", mode="fuzzy", max_edits=1)
+    assert [(x.start, x.end, x.distance, x.mode) for x in m] == [(2, 9, 0, "pinyin")]
+
+
 def test_fuzzy_does_not_match_unrelated_text():
     assert not contains("今天天气很好我们去公园", "还有什么可以帮您", mode="fuzzy")
 

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .qa.confusion import Confusion
 from .schema import Region, Transcript, Turn
 from .text.chinese import cer
 
@@ -148,12 +149,10 @@ def precision_recall(pairs: list[tuple[set[str], set[str]]]) -> dict[str, tuple[
     """Per category over calls: (precision, recall, true pos, false pos, false neg)."""
     out = {}
     for cat in sorted(set(TRUTH_CATEGORY.values())):
-        tp = sum(cat in t and cat in p for t, p in pairs)
-        fp = sum(cat not in t and cat in p for t, p in pairs)
-        fn = sum(cat in t and cat not in p for t, p in pairs)
-        prec = tp / (tp + fp) if tp + fp else 1.0
-        rec = tp / (tp + fn) if tp + fn else 1.0
-        out[cat] = (prec, rec, tp, fp, fn)
+        c = Confusion()
+        for truth, predicted in pairs:
+            c.count(cat in truth, cat in predicted)
+        out[cat] = (c.precision, c.recall, c.tp, c.fp, c.fn)
     return out
 
 

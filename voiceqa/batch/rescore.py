@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..qa.rubric import Rubric
-from ..qa.scorer import acoustics_from_json, score_transcript, vectors_from_json
-from ..schema import Transcript
+from ..qa.scorer import ScoringInput
 from ..store.db import session_factory
 from ..store.models import Call, Dispute
 from ..store.repo import replace_result, save_rubric
+from ..timeutil import day_start
 from .repeat import flag_repeat_calls
 
 CHUNK = 200  # calls per transaction: a kill loses at most one chunk's (uncommitted) work
@@ -30,7 +30,7 @@ def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_da
         session.commit()
         stmt = select(Call.id).order_by(Call.id)
         if since:
-            stmt = stmt.where(Call.started_at >= dt.datetime.combine(since, dt.time()))
+            stmt = stmt.where(Call.started_at >= day_start(since))
         ids = session.scalars(stmt).all()
         for i in range(0, len(ids), CHUNK):
             chunk = ids[i:i + CHUNK]
@@ -39,10 +39,7 @@ def rescore(db_url: str, rubric: Rubric, since: dt.date | None = None, repeat_da
                 disputes[d.call_pk].append(d)
             calls = session.scalars(select(Call).where(Call.id.in_(chunk)).options(selectinload(Call.flags), selectinload(Call.turns)))
             for call in calls:
-                data = call.transcript
-                transcript = Transcript.from_dict(data)
-                card = score_transcript(transcript, rubric, acoustics_from_json(data), vectors=vectors_from_json(data))
-                raw, shown = card.stored_and_shown()
+                raw, shown = ScoringInput.from_json(call.transcript).score(rubric).stored_and_shown()
                 replace_result(session, call, raw, shown, rubric, digest, disputes[call.id])
                 n += 1
             session.commit()

@@ -63,24 +63,11 @@ def model_label(cfg: WorkerConfig) -> str:
 
 def _score_transcript_file(path: str) -> tuple[dict[str, Any], dict[str, Any], float]:
     """A stored voiceqa transcript (``voiceqa transcribe --json``) scored without audio."""
-    import json
+    from ..qa.scorer import read_scoring_input
 
-    from ..errors import InputError
-    from ..qa.scorer import acoustics_from_json, score_transcript
-    from ..schema import Transcript
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        transcript = Transcript.from_dict(data)
-        acoustics = acoustics_from_json(data)
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a transcript JSON ({str(exc).splitlines()[0]})") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise InputError(path, f"not a voiceqa transcript ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-    raw, card = score_transcript(transcript, _state["rubric"], acoustics).stored_and_shown()
-    return raw, card, transcript.duration
+    given = read_scoring_input(path)
+    raw, card = given.score(_state["rubric"]).stored_and_shown()
+    return raw, card, given.transcript.duration
 
 
 def process_call(path: str) -> CallOutcome:

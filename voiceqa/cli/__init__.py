@@ -1,4 +1,10 @@
-"""The ``voiceqa`` command line."""
+"""The ``voiceqa`` command line.
+
+One module per command group (``*_cmd.py``), each with its own ``app = typer.Typer()`` whose
+commands are declared at module level; a group module names its Typer (``Typer(name="ivr")``),
+a module of top-level commands leaves it nameless, and every module is added here the same way,
+``app.add_typer(module.app)`` (typer merges a nameless Typer's commands into this one). What
+modules share lives in ``common.py``."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +12,7 @@ import warnings
 
 import typer
 
-from . import batch_cmd, ivr_cmd, models_cmd, rubric_cmd, score_cmd, transcribe_cmd, web_cmd
+from . import batch_cmd, ivr_cmd, models_cmd, rubric_cmd, score_cmd, transcribe_cmd, users_cmd, web_cmd
 
 app = typer.Typer(
     name="voiceqa",
@@ -27,10 +33,5 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
     warnings.filterwarnings("ignore", module=r"torchaudio\..*")
 
 
-transcribe_cmd.register(app)
-score_cmd.register(app)
-batch_cmd.register(app)
-web_cmd.register(app)
-app.add_typer(models_cmd.app, name="models")
-app.add_typer(ivr_cmd.app, name="ivr")
-app.add_typer(rubric_cmd.app, name="rubric")
+for _module in (transcribe_cmd, score_cmd, batch_cmd, web_cmd, users_cmd, models_cmd, ivr_cmd, rubric_cmd):
+    app.add_typer(_module.app)

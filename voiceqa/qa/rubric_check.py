@@ -19,6 +19,7 @@ import yaml
 
 from ..errors import InputError
 from ..schema import Region, Transcript, Turn
+from .confusion import Confusion
 from .context import ScoringContext
 from .rubric import Item, Rubric, SemanticRule, leaf_rules
 from .rules import evaluate
@@ -37,26 +38,10 @@ class Case:
 
 
 @dataclass
-class Stats:
+class Stats(Confusion):
     key: str
     source: str
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
     misses: list[str] = field(default_factory=list)  # texts judged wrongly (first few)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def n(self) -> int:
-        return self.tp + self.fp + self.fn + self.tn
 
 
 def own_cases(rubric: Rubric) -> list[Case]:
@@ -145,14 +130,7 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
             attach(ctx, rubric, encoder, ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units)))
         fired = any(evaluate(items[i], ctx) for i in case.items)
         st = stats.setdefault((case.source, case.key), Stats(case.key, case.source))
-        if fired and case.positive:
-            st.tp += 1
-        elif fired:
-            st.fp += 1
-            st.misses.append(f"误报：{case.text}")
-        elif case.positive:
-            st.fn += 1
-            st.misses.append(f"漏报：{case.text}")
-        else:
-            st.tn += 1
+        st.count(case.positive, fired)
+        if fired != case.positive:
+            st.misses.append(f"{'误报' if fired else '漏报'}：{case.text}")
     return list(stats.values())

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 from pypinyin import lazy_pinyin
 
+from ..errors import InputError
 from ..schema import Transcript, r2
 from .context import ScoringContext, TurnAcoustics
 from .emotion import EmotionLexicon, complaint_risk, speaker_emotion, turn_emotion
@@ -35,7 +38,7 @@ class Flag:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "category": self.category, "severity": self.severity, "role": self.role,
+            "item": self.item, "rule": self.rule, "category": self.category, "severity": self.severity, "role": self.role,
             "start": r2(self.start), "end": r2(self.end), "evidence": self.evidence, "points": r2(self.points),
         }
 
@@ -83,8 +86,16 @@ class Scorecard:
         return [i for i in self.items if i.outcome == "review"]
 
     def stored_and_shown(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(unredacted dict to keep for rescoring, redacted dict for users)."""
-        return self.to_dict(redact=False), self.to_dict(redact=True)
+        """(what rescoring needs, kept unredacted: :meth:`scoring_input`; the redacted
+        scorecard users see)."""
+        return self.scoring_input(), self.to_dict(redact=True)
+
+    def scoring_input(self) -> dict[str, Any]:
+        """The transcript with what scoring measured beside it (per-turn acoustics, clause
+        embeddings), unredacted and without any result: scoring this again gives the card."""
+        out = self.transcript.to_dict()
+        self._add_measures(out)
+        return out
 
     def evidence(self, flag: Flag, redact: bool | None = None) -> str:
         """The flag's quote as users see it: PII masked unless redaction is off."""
@@ -110,6 +121,10 @@ class Scorecard:
         out["warning_level"] = self.warning_level
         out["emotion"] = self.emotion
         out["metrics"] = self.metrics
+        self._add_measures(out)
+        return out
+
+    def _add_measures(self, out: dict[str, Any]) -> None:
         # per turn [loudness dBFS, median pitch Hz], so rescoring from JSON keeps the voice checks
         out["acoustics"] = [
             [r2(a.loudness_db), None if a.pitch_hz is None else r2(a.pitch_hz)] if (a := self.acoustics.get(i)) else None
@@ -117,7 +132,6 @@ class Scorecard:
         ]
         if self.vectors is not None:
             out["embeddings"] = self.vectors.to_json()
-        return out
 
 
 def _slug(text: str) -> str:
@@ -301,3 +315,33 @@ def acoustics_from_json(data: dict[str, Any]) -> dict[int, TurnAcoustics]:
         for i, a in enumerate(data.get("acoustics") or [])
         if a is not None
     }
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """What scoring reads besides the rubric, as JSON keeps it: a ``voiceqa transcribe --json``
+    object, a scorecard, or :meth:`Scorecard.scoring_input` (what the database stores)."""
+
+    transcript: Transcript
+    acoustics: dict[int, TurnAcoustics]
+    vectors: ClauseVectors | None  # clause embeddings of an earlier scoring (none: embed again)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ScoringInput":
+        return cls(Transcript.from_dict(data), acoustics_from_json(data), vectors_from_json(data))
+
+    def score(self, rubric: Rubric, redact: bool = True) -> Scorecard:
+        return score_transcript(self.transcript, rubric, self.acoustics, redact=redact, vectors=self.vectors)
+
+
+def read_scoring_input(path: str | Path) -> ScoringInput:
+    """The one reader of transcript JSON files; a file that is not one is an InputError naming it."""
+    try:
+        return ScoringInput.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a transcript JSON ({str(exc).splitlines()[0]})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(path, f"not a voiceqa transcript ({type(exc).__name__}: {detail})") from None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..store.models import Agent, Call
+from ..store.repo import on_days
 
 @dataclass
 class AgentRow:
@@ -60,12 +61,8 @@ class ReportData:
 
 
 def _calls(session: Session, start: dt.date, end: dt.date, team: str | None) -> list[Call]:
-    lo = dt.datetime.combine(start, dt.time())
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     # calls without a start time count on the day they were scored
-    stmt = select(Call).where(
-        ((Call.started_at >= lo) & (Call.started_at < hi)) | (Call.started_at.is_(None) & (Call.scored_at >= lo) & (Call.scored_at < hi))
-    )
+    stmt = select(Call).where(on_days(Call.started_at, start, end) | (Call.started_at.is_(None) & on_days(Call.scored_at, start, end)))
     if team:
         stmt = stmt.join(Agent, Agent.agent_id == Call.agent_id).where(Agent.team == team)
     return list(session.scalars(stmt))

@@ -86,7 +86,7 @@ class Call(Base):
     emotion_customer: Mapped[str] = mapped_column(String(20))
     emotion_agent: Mapped[str] = mapped_column(String(20))
     repeat_call: Mapped[bool] = mapped_column(Boolean, default=False)
-    transcript: Mapped[dict] = mapped_column(JSON)  # the speech-core object (unredacted, for rescoring)
+    transcript: Mapped[dict] = mapped_column(JSON)  # the transcript + acoustics + clause vectors (unredacted, for rescoring; no results)
     result: Mapped[dict] = mapped_column(JSON)  # score, items, emotion, metrics
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     scored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from ..qa.rubric import Item, Rubric, WarningLevels
 from ..qa.scorer import totals, warning_level
-from ..timeutil import utcnow
+from ..timeutil import day_span, utcnow
 from .models import Agent, AgentTeam, AuditLog, Call, Dispute, ErrorRow, FlagRow, RubricRow, TurnRow
 from .records import CallMeta
 
@@ -125,7 +125,7 @@ def rename_call(session: Session, pk: int, call_id: str) -> None:
 
 
 def _flag_rows(card: dict[str, Any]) -> list[FlagRow]:
-    return [FlagRow(item=f.get("item") or f["rule"].split(".")[0], rule=f["rule"], category=f["category"], severity=f["severity"],
+    return [FlagRow(item=f["item"], rule=f["rule"], category=f["category"], severity=f["severity"],
                     role=f["role"], start=f["start"], end=f["end"], evidence=f["evidence"], points=f["points"])
             for f in card["flags"]]
 
@@ -274,6 +274,18 @@ def save_error(session: Session, batch_id: int | None, source: str, reason: str,
     session.commit()
 
 
+def on_days(column: Any, first: dt.date, last: dt.date | None = None) -> ColumnElement[bool]:
+    """SQL condition: the DateTime ``column`` falls on the days ``first`` to ``last`` (inclusive;
+    one day when ``last`` is None)."""
+    lo, hi = day_span(first, last)
+    return and_(column >= lo, column < hi)
+
+
+def flagged(category: str) -> ColumnElement[bool]:
+    """SQL condition: the call has a live (not voided) flag of ``category``."""
+    return Call.id.in_(select(FlagRow.call_pk).where(FlagRow.category == category, FlagRow.voided.is_(False)))
+
+
 def query_calls(session: Session, agent: str | None = None, category: str | None = None, min_level: int | None = None,
                 date: dt.date | None = None) -> Iterable[Call]:
     stmt = select(Call).order_by(Call.started_at.is_(None), Call.started_at, Call.call_id)
@@ -282,10 +294,9 @@ def query_calls(session: Session, agent: str | None = None, category: str | None
     if min_level is not None:
         stmt = stmt.where(Call.warning_level >= min_level)
     if date:
-        start = dt.datetime.combine(date, dt.time())
-        stmt = stmt.where(Call.started_at >= start, Call.started_at < start + dt.timedelta(days=1))
+        stmt = stmt.where(on_days(Call.started_at, date))
     if category:
-        stmt = stmt.where(Call.id.in_(select(FlagRow.call_pk).where(FlagRow.category == category, FlagRow.voided.is_(False))))
+        stmt = stmt.where(flagged(category))
     return session.scalars(stmt)
 
 

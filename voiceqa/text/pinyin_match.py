@@ -3,13 +3,17 @@
 Whisper writes 工号 as 公号 and 查询 as 查行: the characters differ, the syllables (nearly) do not.
 Text and phrase are turned into tone-less pinyin syllables, folded for sounds that Mandarin
 speakers and Whisper commonly confuse (zh/z, ch/c, sh/s, -ng/-n, l/n), and the phrase is
-searched for with a bounded number of syllable substitutions.
+searched for with a bounded number of syllable edits: a syllable misheard (substituted), one
+the ASR added (inserted) or one it dropped (deleted), counted by rapidfuzz's Levenshtein
+distance over syllable sequences.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
 
 from .chinese import to_simplified
 
@@ -43,7 +47,7 @@ def fold(syl: str) -> str:
 class Match:
     start: int  # character offsets in the (simplified) text
     end: int
-    distance: int  # syllables that differ
+    distance: int  # syllable edits (substituted, inserted or dropped) between phrase and text
     mode: str  # exact | pinyin | fuzzy
 
 
@@ -53,15 +57,17 @@ def syllables(text: str) -> tuple[tuple[int, str], ...]:
     return tuple((i, fold(_syllable(ch))) for i, ch in enumerate(text) if _CJK.match(ch) or ch.isalnum())
 
 
-def allowed_substitutions(n: int) -> int:
+def allowed_edits(n: int) -> int:
+    """Syllable edits a fuzzy match of an ``n``-syllable phrase tolerates."""
     return 0 if n <= 3 else 1 if n <= 7 else 2
 
 
-def find(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = None) -> list[Match]:
+def find(text: str, phrase: str, mode: str = "pinyin", max_edits: int | None = None) -> list[Match]:
     """All non-overlapping places where ``phrase`` occurs in ``text``.
 
     mode: ``exact`` = characters; ``pinyin`` = same folded syllables; ``fuzzy`` = pinyin
-    with up to ``max_subs`` differing syllables (default grows with phrase length).
+    with up to ``max_edits`` syllable substitutions, insertions or deletions (default grows
+    with phrase length). The first syllable must agree (a slip there is rarely an ASR error).
     """
     text, phrase = to_simplified(text), to_simplified(phrase)
     # cheap rejection: the phrase's first character (exact) or syllable (pinyin) is absent
@@ -76,27 +82,52 @@ def find(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = No
     exact = [Match(m.start(), m.end(), 0, "exact") for m in re.finditer(re.escape(phrase), text)] if phrase else []
     if mode == "exact" or exact:
         return exact
-    t, p = syllables(text), [s for _, s in syllables(phrase)]
-    if not p or len(t) < len(p):
+    t, p = syllables(text), tuple(s for _, s in syllables(phrase))
+    limit = 0 if mode == "pinyin" else (allowed_edits(len(p)) if max_edits is None else max_edits)
+    if not p or len(t) < len(p) - limit:
         return []
-    limit = 0 if mode == "pinyin" else (allowed_substitutions(len(p)) if max_subs is None else max_subs)
+    seq = _sequence(text)
+    if limit == 0:
+        spans = [(i, i + len(p), 0) for i in _positions(text).get(p[0], ()) if seq[i:i + len(p)] == p]
+    else:
+        spans = [span for i in _positions(text).get(p[0], ()) if (span := _best_window(seq, p, i, limit)) is not None]
     out: list[Match] = []
     last_end = -1
-    # the first syllable must agree (a substitution there is rarely an ASR slip), so only
-    # positions where it occurs are candidates
-    for i in _positions(text).get(p[0], ()):
-        if i <= last_end or i + len(p) > len(t):
+    for i, j, d in spans:
+        if i < last_end:
             continue
-        d = 0
-        for k in range(1, len(p)):
-            if t[i + k][1] != p[k]:
-                d += 1
-                if d > limit:
-                    break
-        if d <= limit:
-            out.append(Match(t[i][0], t[i + len(p) - 1][0] + 1, d, "pinyin" if d == 0 else "fuzzy"))
-            last_end = i + len(p) - 1
+        out.append(Match(t[i][0], t[j - 1][0] + 1, d, "pinyin" if d == 0 else "fuzzy"))
+        last_end = j
     return out
+
+
+@lru_cache(maxsize=65536)
+def _sequence(text: str) -> tuple[str, ...]:
+    """The folded syllables of ``text`` alone (``syllables`` without the character offsets)."""
+    return tuple(s for _, s in syllables(text))
+
+
+def _best_window(seq: tuple[str, ...], p: tuple[str, ...], i: int, limit: int) -> tuple[int, int, int] | None:
+    """The text window starting at syllable ``i`` closest to ``p`` (Levenshtein distance over
+    syllables, at most ``limit``): (start, end, distance); ties go to the window whose length is
+    nearest the phrase's (so a match does not swallow a neighbouring syllable for nothing)."""
+    n = len(p)
+    best: tuple[int, int, int] | None = None
+    for length in _lengths(n, limit):
+        if i + length > len(seq):
+            continue
+        d = Levenshtein.distance(p, seq[i:i + length], score_cutoff=limit)
+        if d <= limit and (best is None or d < best[2]):
+            best = (i, i + length, d)
+            if d == 0:
+                break
+    return best
+
+
+@lru_cache(maxsize=1024)
+def _lengths(n: int, limit: int) -> tuple[int, ...]:
+    """Window lengths to try for an ``n``-syllable phrase, nearest ``n`` first."""
+    return tuple(sorted(range(max(1, n - limit), n + limit + 1), key=lambda k: abs(k - n)))
 
 
 @lru_cache(maxsize=65536)
@@ -114,5 +145,5 @@ def _positions(text: str) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def contains(text: str, phrase: str, mode: str = "pinyin", max_subs: int | None = None) -> bool:
-    return bool(find(text, phrase, mode, max_subs))
+def contains(text: str, phrase: str, mode: str = "pinyin", max_edits: int | None = None) -> bool:
+    return bool(find(text, phrase, mode, max_edits))

@@ -19,7 +19,7 @@ from ..qa.categories import CATEGORIES, category_name
 from ..schema import ROLE_LABELS
 from ..store.db import DEFAULT_URL, session_factory
 from ..store.models import Agent, AuditLog, Call, Dispute, FlagRow, SessionRow, User
-from ..store.repo import decide_dispute, file_dispute
+from ..store.repo import decide_dispute, file_dispute, flagged, on_days
 from ..timeutil import utcnow
 from .access import can_decide, get_visible_call, visible_calls
 from .security import BodyLimit, LoginLimiter, csrf_ok, csrf_token, new_session_token, secret_key, session_digest, verify_password
@@ -131,12 +131,11 @@ def create_app(db_url: str = DEFAULT_URL, secret: str | None = None, https_only:
                 day = dt.date.fromisoformat(date)
             except ValueError:
                 raise HTTPException(status_code=400, detail="bad date") from None
-            start = dt.datetime.combine(day, dt.time())
-            stmt = stmt.where(Call.started_at >= start, Call.started_at < start + dt.timedelta(days=1))
+            stmt = stmt.where(on_days(Call.started_at, day))
         if level and level.isdigit():
             stmt = stmt.where(Call.warning_level >= int(level))
         if category:
-            stmt = stmt.where(Call.id.in_(select(FlagRow.call_pk).where(FlagRow.category == category, FlagRow.voided.is_(False))))
+            stmt = stmt.where(flagged(category))
         if disputed:
             stmt = stmt.where(Call.id.in_(select(Dispute.call_pk)))
         rows = s.scalars(stmt.order_by(Call.started_at.desc().nulls_last(), Call.call_id).limit(500)).all()
