@@ -268,6 +268,8 @@ class Calibration(BaseModel):
     margin: float = Field(ge=-1, le=1)
     min_probability: float = Field(0.5, gt=0, lt=1)  # classifier decision (qa/meaning.py)
     classifier_slack: float = Field(0.1, ge=0, le=1)  # `either`: how far below min_similarity
+    # `both`: a clause the classifier is this sure of matches without the nearest test (1 = never)
+    sure_probability: float = Field(1.0, gt=0, le=1)
 
 
 class SemanticSettings(BaseModel):

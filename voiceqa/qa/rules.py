@@ -253,12 +253,16 @@ def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarr
     p_min = R.threshold_for(rule.min_probability, ctx.encoder.name, cal.min_probability)
     # the polarity test of semantic_scores still applies: best is -1 against examples of the
     # other polarity only
-    classifier = (model.probability(sc.vectors) >= p_min) & (sc.best > -1.0)
+    prob = model.probability(sc.vectors)
+    classifier = (prob >= p_min) & (sc.best > -1.0)
     if decision == "classifier":
         return classifier
+    near_enough = sc.best >= floor - cal.classifier_slack
     if decision == "both":
-        return nearest & classifier
-    return nearest | (classifier & (sc.best >= floor - cal.classifier_slack))
+        # both agree; a clause the classifier is sure of also matches
+        sure = prob >= cal.sure_probability if cal.sure_probability < 1 else False
+        return (nearest & classifier) | (sure & near_enough & (sc.best > -1.0))
+    return nearest | (classifier & near_enough)
 
 
 def any_of(rule: R.AnyOfRule, item, ctx) -> list[Finding]:
