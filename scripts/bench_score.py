@@ -65,6 +65,7 @@ def rescore_speed(cards: list[tuple[dict, dict]], n: int) -> tuple[int, float]:
     from voiceqa.batch.rescore import rescore
     from voiceqa.store.db import session_factory
     from voiceqa.store.repo import save_call
+    from sqlalchemy import text
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -73,7 +74,13 @@ def rescore_speed(cards: list[tuple[dict, dict]], n: int) -> tuple[int, float]:
             for k in range(n):
                 raw, shown = cards[k % len(cards)]
                 meta = CallMeta(call_id=f"{raw['call_id']}-{k}", agent_id="A01", started_at=dt.datetime(2026, 11, 22, 9, 0))
-                save_call(s, meta, "bench", f"h{k}", "bench", raw, shown, None)
+                # a distinct source per call: save_call finds a stored call by its source
+                # too, so one shared source would overwrite a single row n times
+                save_call(s, meta, f"bench{k}", f"h{k}", "bench", raw, shown, None)
+        with Session() as s:
+            stored = s.execute(text("select count(*) from calls")).scalar_one()
+        if stored != n:
+            raise SystemExit(f"bench_score: {stored} calls stored, {n} expected")
         return rescore(url, load_rubric())
 
 

@@ -31,6 +31,7 @@ class ScoringContext:
     known: Any = None  # KnownSentences: what semantic rules compare with (qa/semantic.py)
     sims: Any = None  # (clauses, known sentences) similarity matrix
     holdout: frozenset[str] = frozenset()  # examples to ignore (leave-one-out in `rubric test`)
+    rubric: Any = None  # the rubric being applied (semantic rules look up compatible items)
 
     @property
     def turns(self) -> list[Turn]:

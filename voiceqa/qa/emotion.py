@@ -19,16 +19,20 @@ class EmotionLexicon:
 
     anger: tuple[str, ...]
     negative: tuple[str, ...]
-    complaint: tuple[str, ...]
+    complaint: tuple[str, ...]  # complaint_words: escalation on their own (我要投诉)
     customer_only: frozenset[str]  # an agent saying 投诉 or 退钱 is handling a complaint, not angry
     negation: frozenset[str]
+    # a target (消协, 领导) counts only next to an intent (我要去|消协): complaint_targets/_intent
+    targets: tuple[str, ...] = ()
+    intent: tuple[str, ...] = ()
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon) -> "EmotionLexicon":
         return cls(
-            anger=lex.words("emotion_anger"), negative=lex.words("emotion_negative"),
+            anger=tuple(dict.fromkeys(lex.words("emotion_anger") + lex.words("anger_exclamations"))), negative=lex.words("emotion_negative"),
             complaint=lex.words("complaint_words"), customer_only=frozenset(lex.words("customer_only")),
             negation=frozenset(lex.words("negation_cues")),
+            targets=lex.words("complaint_targets"), intent=lex.words("complaint_intent"),
         )
 
 
@@ -101,11 +105,29 @@ def _short(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in words if not (len(w.rstrip("$")) >= 2 and not w.isdigit()))
 
 
+# how near (characters) a complaint target must be to an intent; the default rubric's
+# complaint item uses the same lists and distance (proximity rule, within_chars: 6)
+TARGET_NEAR_CHARS = 6
+
+
+def _complaint_hits(text: str, lex: EmotionLexicon) -> list[str]:
+    """Complaint words said, and targets said next to an intent (target+intent)."""
+    out = _hits(text, lex.complaint, lex.negation)
+    if lex.targets and lex.intent:
+        intents = find_phrases(text, lex.intent, "pinyin")
+        if intents:
+            for w, m in find_phrases(text, lex.targets, "pinyin", negation=lex.negation):
+                near = next((i for i, mi in intents if abs(mi.start - m.start) <= TARGET_NEAR_CHARS), None)
+                if near is not None and f"{w}+{near}" not in out:
+                    out.append(f"{w}+{near}")
+    return out
+
+
 def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: EmotionLexicon | None = None) -> TurnEmotion:
     lex = lex or default_lexicon()
     s = sentiment(text)
     anger, neg = _hits(text, lex.anger, lex.negation), _hits(text, lex.negative, lex.negation)
-    complaint = [] if role == "agent" else _hits(text, lex.complaint, lex.negation)
+    complaint = [] if role == "agent" else _complaint_hits(text, lex)
     if role == "agent":
         anger = [w for w in anger if w not in lex.customer_only]
     raised = arousal >= 4.0

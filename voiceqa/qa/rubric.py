@@ -78,13 +78,19 @@ class ProximityRule(_PhraseOptions):
         return self
 
 
-class SequenceRule(_Rule):
-    """``first`` must come before ``then`` (e.g. identity check before account details)."""
+class SequenceRule(_PhraseOptions):
+    """``first`` must come before ``then`` (e.g. identity check before account details).
+
+    With ``near``, a ``first`` phrase counts only when one of the ``near`` phrases is said
+    within ``within_chars`` characters of it in the same turn: an identity word is a check
+    only when the agent asks for it (麻烦报一下|身份证后四位), not when it is mentioned
+    (身份证丢了可以补办). ``exclude`` and ``negation`` apply to ``first`` as for keywords."""
 
     type: Literal["sequence"]
     first: list[str] = Field(min_length=1)
     then: list[str] = Field(min_length=1)
-    mode: MatchMode = "pinyin"
+    near: list[str] = []
+    within_chars: int = Field(12, ge=0)
 
 
 class SemanticRule(_Rule):
@@ -105,6 +111,19 @@ class SemanticRule(_Rule):
     negation: bool = True
     min_chars: int = Field(4, ge=1)  # shorter clauses (喂，请讲) carry too little meaning to judge
     label: str = ""  # names the finding (e.g. refusal), shown in the flag's rule id
+    # how a clause is judged (unset: the rubric's ``semantic.decision``):
+    #   nearest    - the nearest-example test above;
+    #   classifier - a logistic regression on the encoder's vectors, trained on the rubric's own
+    #                sentences (examples vs everything else it knows; qa/meaning.py):
+    #                P >= min_probability;
+    #   either     - nearest, or classifier when the best example similarity is at least
+    #                ``min_similarity`` - ``classifier_slack`` (generalises past the nearest example);
+    #   both       - nearest and classifier (fewer false matches).
+    decision: Literal["nearest", "classifier", "either", "both"] | None = None
+    min_probability: float | dict[str, float] | None = None
+    # ids of items whose examples are not counter-evidence for this rule (an angry customer
+    # also threatens to complain: the complaint item's examples do not argue against anger)
+    compatible: list[str] = []
 
 
 def threshold_for(value: float | dict[str, float] | None, encoder_name: str, default: float) -> float:
@@ -247,6 +266,10 @@ class Calibration(BaseModel):
     model_config = ConfigDict(extra="forbid")
     min_similarity: float = Field(gt=0, le=1)
     margin: float = Field(ge=-1, le=1)
+    min_probability: float = Field(0.5, gt=0, lt=1)  # classifier decision (qa/meaning.py)
+    classifier_slack: float = Field(0.1, ge=0, le=1)  # `either`: how far below min_similarity
+    # `both`: a clause the classifier is this sure of matches without the nearest test (1 = never)
+    sure_probability: float = Field(1.0, gt=0, le=1)
 
 
 class SemanticSettings(BaseModel):
@@ -256,6 +279,10 @@ class SemanticSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     encoder: str = "use"
+    decision: Literal["nearest", "classifier", "either", "both"] = "nearest"  # rules' default
+    # undo ASR homophone slips before embedding: a clause's non-words that sound like words of
+    # the rubric's own sentences are spelt as those words (qa/respell.py)
+    respell: bool = True
     # ordinary call talk no item is about: a counter-example of every semantic rule, so a
     # clause must be nearer an item's examples than everyday business talk to match
     background: list[str] = []
@@ -318,6 +345,18 @@ class Rubric(BaseModel):
         phrases = [p for it in self.items for p in item_phrases(it) if len(p) >= 4]
         return tuple(dict.fromkeys([*self.semantic.background, *known, *phrases]))
 
+    def phrases_of(self, item_ids: list[str] | tuple[str, ...]) -> frozenset[str]:
+        """Every phrase and example of the items ``item_ids``."""
+        return frozenset(p for it in self.items if it.id in item_ids for p in item_phrases(it))
+
+    def respell_vocabulary(self):
+        """The words clauses are respelt to before embedding (None when respelling is off)."""
+        if not self.semantic.respell or not self.semantic_rules():
+            return None
+        from .respell import vocabulary
+
+        return vocabulary(self.semantic_background())
+
     @model_validator(mode="after")
     def _unique_ids(self):
         seen = set()
@@ -325,6 +364,10 @@ class Rubric(BaseModel):
             if it.id in seen:
                 raise ValueError(f"duplicate item id {it.id!r}")
             seen.add(it.id)
+        for it, r in self.semantic_rules():
+            unknown = [c for c in r.compatible if c not in seen]
+            if unknown:
+                raise ValueError(f"item {it.id!r}: compatible names unknown item {unknown[0]!r}")
         return self
 
 
@@ -343,7 +386,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "exclude", "a", "b", "first", "then", "examples", "counter_examples", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "exclude", "a", "b", "first", "then", "near", "examples", "counter_examples", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

@@ -23,6 +23,7 @@ from .confusion import Confusion
 from .context import ScoringContext
 from .rubric import Item, Rubric, SemanticRule, leaf_rules
 from .rules import evaluate
+from .respell import respell
 from .semantic import ClauseVectors, attach, call_units, example_vectors, units_key
 
 
@@ -118,7 +119,8 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
         from ..embeddings import get_encoder
 
         encoder = get_encoder(rubric.semantic.encoder)
-        example_vectors(encoder, [tr.turns[ti].text[s:e] for tr in transcripts for ti, s, e in call_units(tr)])
+        vocab = rubric.respell_vocabulary()
+        example_vectors(encoder, [respell(tr.turns[ti].text[s:e], vocab) for tr in transcripts for ti, s, e in call_units(tr)])
     items = {it.id: it for it in rubric.items}
     stats: dict[tuple[str, str], Stats] = {}
     for case, tr in zip(cases, transcripts):
@@ -126,7 +128,7 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
         ctx = ScoringContext(tr, {}, emotions, negation=lex.negation, holdout=case.holdout)
         if encoder is not None:
             units = call_units(tr)
-            vecs = example_vectors(encoder, [tr.turns[ti].text[s:e] for ti, s, e in units])
+            vecs = example_vectors(encoder, [respell(tr.turns[ti].text[s:e], vocab) for ti, s, e in units])
             attach(ctx, rubric, encoder, ClauseVectors(encoder.name, tuple(units), vecs, units_key(tr, units)))
         fired = any(evaluate(items[i], ctx) for i in case.items)
         st = stats.setdefault((case.source, case.key), Stats(case.key, case.source))

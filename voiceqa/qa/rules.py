@@ -121,9 +121,15 @@ def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
 
 
 def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
-    """Violations: a ``then`` phrase said before any ``first`` phrase (or with none at all)."""
-    first = _phrase_hits(ctx, item, rule.first, rule.mode)
-    then = _phrase_hits(ctx, item, rule.then, rule.mode)
+    """Violations: a ``then`` phrase said before any ``first`` phrase (or with none at all).
+    With ``near``, a ``first`` phrase counts only with a ``near`` phrase close to it in its turn."""
+    first = _phrase_hits(ctx, item, rule.first, rule.mode, rule)
+    if rule.near:
+        asks = _phrase_hits(ctx, item, rule.near, rule.mode, rule.model_copy(update={"negation": False, "exclude": []}))
+        first = [(f, m, ti) for f, m, ti in first
+                 if any(tb == ti and (0 <= mb.start - m.end <= rule.within_chars or 0 <= m.start - mb.end <= rule.within_chars)
+                        for _, mb, tb in asks)]
+    then = _phrase_hits(ctx, item, rule.then, rule.mode, rule.model_copy(update={"exclude": [], "negation": False}))
     earliest = min((f.start for f, _, _ in first), default=float("inf"))
     return [f for f, _, _ in then if f.start < earliest][:1]
 
@@ -157,6 +163,27 @@ class SemanticScores:
     best: np.ndarray  # similarity to the nearest example of the clause's polarity
     best_example: list[str]
     counter: np.ndarray  # similarity to the nearest counter-example / other item's example / background
+    vectors: np.ndarray | None = None  # the clauses' vectors (for the rule's classifier)
+    own: frozenset[str] = frozenset()  # known sentences that are not counter-evidence
+
+
+_OWN: dict[tuple, tuple] = {}
+
+
+def _own_sentences(rule: R.SemanticRule, item, ctx) -> frozenset[str]:
+    """Sentences that do not argue against the rule: its item's own, compatible items', held out
+    (one frozenset per rule and hold-out set, so the caches keyed by it hash it once)."""
+    key = (id(rule), id(item), id(ctx.rubric), ctx.holdout)
+    hit = _OWN.get(key)
+    if hit is not None and hit[0] is rule and hit[1] is item and hit[2] is ctx.rubric:  # ids can be reused
+        return hit[3]
+    own = frozenset(R.item_phrases(item)) | ctx.holdout
+    if rule.compatible and ctx.rubric is not None:
+        own |= ctx.rubric.phrases_of(tuple(rule.compatible))
+    if len(_OWN) > 4096:
+        _OWN.clear()
+    _OWN[key] = (rule, item, ctx.rubric, own)
+    return own
 
 
 def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
@@ -171,7 +198,8 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
         return None
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
     ex_cols = np.array([known.index[x] for x in examples])
-    co_cols = _counter_columns(known, frozenset(R.item_phrases(item)) | ctx.holdout)
+    own = _own_sentences(rule, item, ctx)
+    co_cols = _counter_columns(known, own)
     S = ctx.sims[rows]
     sims = S[:, ex_cols]
     texts = [ctx.turns[cv.units[r][0]].text[cv.units[r][1]:cv.units[r][2]] for r in rows]
@@ -181,7 +209,7 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     best_i = sims.argmax(axis=1)
     counter = S[:, co_cols].max(axis=1) if len(co_cols) else np.full(len(rows), -1.0)
     return SemanticScores([cv.units[r] for r in rows], texts, sims[np.arange(len(rows)), best_i],
-                          [examples[i] for i in best_i], counter)
+                          [examples[i] for i in best_i], counter, cv.vectors[rows], own)
 
 
 _COUNTER_COLS: dict[tuple[int, frozenset[str]], np.ndarray] = {}
@@ -207,16 +235,52 @@ def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
     sc = semantic_scores(rule, item, ctx)
     if sc is None:
         return []
-    floor = R.threshold_for(rule.min_similarity, ctx.encoder.name, ctx.calibration.min_similarity)
-    margin = R.threshold_for(rule.margin, ctx.encoder.name, ctx.calibration.margin)
+    match = semantic_decision(rule, ctx, sc)
     out, seen = [], set()
     for k, (ti, s, e) in enumerate(sc.units):
-        if sc.best[k] < floor or sc.best[k] - sc.counter[k] < margin or ti in seen:
+        if not match[k] or ti in seen:
             continue
         seen.add(ti)
         turn = ctx.turns[ti]
         out.append(Finding(char_time(turn, s), char_time(turn, e), sc.texts[k][:40], turn.role, rule.label or sc.best_example[k]))
     return out
+
+
+def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarray:
+    """Per clause: does it mean what the rule's examples mean (see ``SemanticRule.decision``)."""
+    cal = ctx.calibration
+    floor = R.threshold_for(rule.min_similarity, ctx.encoder.name, cal.min_similarity)
+    margin = R.threshold_for(rule.margin, ctx.encoder.name, cal.margin)
+    nearest = (sc.best >= floor) & (sc.best - sc.counter >= margin)
+    decision = rule.decision or (ctx.rubric.semantic.decision if ctx.rubric is not None else "nearest")
+    if decision == "nearest" or sc.vectors is None:
+        return nearest
+    from .meaning import rule_model
+
+    examples = tuple(x for x in rule.examples if x not in ctx.holdout) or tuple(rule.examples)
+    own = sc.own
+    if ctx.holdout:
+        # leave-one-out (`rubric test`): a held-out sentence leaves the training set of the rules
+        # it is an example or counter-example of; for every other rule it is one negative among
+        # hundreds and the full model is kept (one refit per case instead of one per rule)
+        theirs = ctx.holdout & frozenset((*rule.examples, *rule.counter_examples))
+        own = (own - ctx.holdout) | theirs
+    model = rule_model(examples, ctx.known, own)
+    if model is None:
+        return nearest
+    p_min = R.threshold_for(rule.min_probability, ctx.encoder.name, cal.min_probability)
+    # the polarity test of semantic_scores still applies: best is -1 against examples of the
+    # other polarity only
+    prob = model.probability(sc.vectors)
+    classifier = (prob >= p_min) & (sc.best > -1.0)
+    if decision == "classifier":
+        return classifier
+    near_enough = sc.best >= floor - cal.classifier_slack
+    if decision == "both":
+        # both agree; a clause the classifier is sure of also matches
+        sure = prob >= cal.sure_probability if cal.sure_probability < 1 else False
+        return (nearest & classifier) | (sure & near_enough & (sc.best > -1.0))
+    return nearest | (classifier & near_enough)
 
 
 def any_of(rule: R.AnyOfRule, item, ctx) -> list[Finding]:

@@ -267,7 +267,7 @@ def score_transcript(
         from .semantic import attach
 
         encoder = get_encoder(rubric.semantic.encoder)
-        attach(ctx, rubric, encoder, embed_call(transcript, encoder, vectors))
+        attach(ctx, rubric, encoder, embed_call(transcript, encoder, vectors, rubric.respell_vocabulary()))
         timings["embed"] = time.perf_counter() - t_embed
 
     flags: list[Flag] = []

@@ -12,13 +12,16 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..embeddings import Encoder
 from ..schema import Transcript
 from ..text.words import clauses
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .respell import Vocabulary
 
 Unit = tuple[int, int, int]  # (turn index, clause start char, clause end char)
 
@@ -59,14 +62,18 @@ class ClauseVectors:
             return None
 
 
-def embed_call(transcript: Transcript, encoder: Encoder, stored: ClauseVectors | None = None) -> ClauseVectors:
+def embed_call(transcript: Transcript, encoder: Encoder, stored: ClauseVectors | None = None,
+               vocab: "Vocabulary | None" = None) -> ClauseVectors:
     """Clause vectors of the call: ``stored`` when it was made by the same encoder from the same
-    text, else one batched encode of every clause."""
+    text (and respelt with the same vocabulary), else one batched encode of every clause.
+    With ``vocab``, clauses are respelt first (ASR homophone slips undone, qa/respell.py)."""
+    from .respell import respell
+
     units = call_units(transcript)
-    key = units_key(transcript, units)
+    key = units_key(transcript, units) + (f"+{vocab.fingerprint}" if vocab is not None else "")
     if stored is not None and stored.encoder == encoder.name and stored.key == key and stored.units == tuple(units):
         return stored
-    texts = [transcript.turns[ti].text[s:e] for ti, s, e in units]
+    texts = [respell(transcript.turns[ti].text[s:e], vocab) for ti, s, e in units]
     return ClauseVectors(encoder.name, tuple(units), clause_vectors(encoder, texts), key)
 
 
@@ -156,6 +163,7 @@ def attach(ctx, rubric, encoder: Encoder, vectors: ClauseVectors) -> None:
     """Give a scoring context what semantic rules read: encoder, thresholds, the rubric's
     known sentences and the clause-by-known-sentence similarity matrix."""
     ctx.encoder = encoder
+    ctx.rubric = rubric
     ctx.calibration = rubric.semantic.thresholds(encoder.name)
     ctx.known = known_sentences(rubric.semantic_background(), encoder, ctx.negation)
     ctx.vectors = vectors
