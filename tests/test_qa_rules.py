@@ -69,6 +69,21 @@ def test_missing_greeting_and_closing_and_survey(rubric):
     assert card.warning_level == 2  # major flag
 
 
+@pytest.mark.parametrize(
+    "opening, has_badge",
+    [
+        ("您好，请问是持卡人本人吗？麻烦说一下持卡人姓名，谢谢", False),  # asks the caller's name
+        ("您好，请核对一下您的姓名。", False),
+        ("您好，我姓王，请问有什么可以帮您", True),
+        ("您好，敝姓李，很高兴为您服务", True),
+    ],
+)
+def test_asking_the_callers_name_is_not_the_agent_giving_theirs(rubric, opening, has_badge):
+    turns = [("agent", 0.5, 6.0, opening)] + GOOD[1:]
+    cats = flags_by(score_transcript(call(turns), rubric))
+    assert ("missing_badge" not in cats) == has_badge, cats.get("missing_badge")
+
+
 def test_greeting_after_15_seconds_does_not_count(rubric):
     turns = [("customer", 0.5, 16.0, "喂喂喂")] + [("agent", 16.5, 20.0, "您好，工号一二三")] + GOOD[1:]
     cats = flags_by(score_transcript(call(turns), rubric))
