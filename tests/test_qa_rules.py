@@ -76,6 +76,8 @@ def test_missing_greeting_and_closing_and_survey(rubric):
         ("您好，请核对一下您的姓名。", False),
         ("您好，我姓王，请问有什么可以帮您", True),
         ("您好，敝姓李，很高兴为您服务", True),
+        ("您好，理赔专员小周为您服务", True),
+        ("您好，客服中心为您服务", False),
     ],
 )
 def test_asking_the_callers_name_is_not_the_agent_giving_theirs(rubric, opening, has_badge):
