@@ -12,6 +12,7 @@ from voiceqa.ivr.runner import CallerInput, FlowRunner
 from voiceqa.ivr.scenarios import ScenarioFile, run_file
 
 from .conftest import REPO
+from .test_ivr_understand import MENU
 
 WATER = """
 name: water
@@ -73,24 +74,8 @@ def test_neighbouring_industry_is_reprompted_not_routed_to_the_nearest_option():
     assert r.s.outcome is not None and r.s.outcome.type == "hangup"
 
 
-AMB = """
-name: amb
-start: m
-globals: {agent: {next: agent}}
-ambiguity_margin: 1.0
-nodes:
-  m:
-    type: menu
-    prompt: 办理宽带请按1，办理手机套餐请按2。
-    options:
-      - {key: "1", intent: broadband, label: 宽带业务, examples: [我想办理宽带业务], next: a}
-      - {key: "2", intent: mobile, label: 手机业务, examples: [我想办理手机业务], next: b}
-    reprompts: {no_input: [请选择。], no_match: [没有听懂。]}
-    fallback: {next: agent}
-  a: {type: hangup}
-  b: {type: transfer, queue: mobile}
-  agent: {type: transfer, queue: general}
-"""
+# the two-option menu of test_ivr_understand, with every meaning decision a close call
+AMB = MENU.replace("nodes:", "ambiguity_margin: 1.0\nnodes:", 1)
 
 
 def test_scenarios_answer_the_disambiguation_question(tmp_path):
