@@ -53,6 +53,11 @@ def test_flow_domains_from_its_own_words():
     ("住院的费用能报多少", {"insurance"}, set()),  # insurers pay for hospital stays
     ("我要交电费", set(), set()),  # a flow whose domain is unknown is never judged
     ("帮我转人工", {"water"}, set()),
+    # ordinary words that contain a service noun (用电 in 用电话, 保险 in 保险起见, 收件 in 收件箱)
+    ("我用电话查一下余额", {"bank"}, set()),
+    ("我用电脑查不了账单", {"telecom"}, set()),
+    ("为了保险起见帮我转人工", {"bank"}, set()),
+    ("短信收件箱里没有验证码", {"bank"}, set()),
 ])
 def test_foreign_domain(text, own, out):
     assert foreign(text, frozenset(own)) == frozenset(out)

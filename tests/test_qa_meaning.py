@@ -126,6 +126,10 @@ def test_compatible_items_must_exist():
         parse_rubric(body, "t.yaml")
     with pytest.raises(RubricError, match="decision"):
         parse_rubric(CLASSIFY.replace("{decision}", "sometimes"), "t.yaml")
+    for bad in ("2", "0", "{refuse: 1.5}"):  # a probability, as in the rubric-wide calibration
+        with pytest.raises(RubricError, match="min_probability"):
+            parse_rubric(CLASSIFY.replace("{decision}", "classifier").replace(
+                "      counter_examples:", f"      min_probability: {bad}\n      counter_examples:"), "t.yaml")
 
 
 def test_one_complaint_list_for_the_item_and_the_risk(rubric):

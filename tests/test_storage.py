@@ -317,6 +317,7 @@ def test_upgrade_0004_keeps_only_the_transcript_in_calls_transcript(tmp_path, db
     engine.dispose()
     assert stored["score"]["total"] == card.total and stored["warning_level"] == card.warning_level
     assert len(stored["flags"]) == n_flags and {f["rule"] for f in stored["flags"]} == {f.rule for f in card.flags}
+    assert {(f["item"], f["rule"]) for f in stored["flags"]} == {(f.item, f.rule) for f in card.flags}
     assert stored["turns"][1]["text"] == "我的手机号是13912345678"
 
 

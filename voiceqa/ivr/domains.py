@@ -37,7 +37,10 @@ SERVES_TOO: dict[str, frozenset[str]] = {
     "hospital": frozenset({"social", "insurance"}),
 }
 # a noun inside one of these words names something else
-NOT_A_SERVICE = ("保险丝", "保险柜", "手机没电", "用水泡", "信用卡式")
+NOT_A_SERVICE = (
+    "保险丝", "保险柜", "保险起见", "手机没电", "用水泡", "信用卡式", "用电话", "用电脑", "收件箱",
+    "客流量", "车流量", "人流量", "停机坪", "挂号信", "电线杆",
+)
 # a bank card as the means of payment, not a request for a bank's services
 _INSTRUMENT = re.compile(r"(?:用|绑定|绑|拿|通过|从|走|刷)(?:我的|我|的|一张|张)?(?:银行卡|信用卡|储蓄卡|借记卡|银行)")
 

@@ -14,9 +14,9 @@ out-of-scope groups (weather, chit-chat, wrong number, ...).
 
 and gives the option those intents' phrases (``Choice.knowledge``) for the meaning stage of
 :mod:`voiceqa.ivr.understand`. An intent that two options of one menu claim equally goes to
-neither (a generic phrase must not decide between them). Intents no option claims, and the
-out-of-scope groups, become "other" choices: a caller closer to one of them than to every
-option is re-prompted instead of being routed somewhere wrong.
+neither (a generic phrase must not decide between them). The out-of-scope groups become
+"other" choices: a caller closer to one of them than to every option is re-prompted instead of
+being routed somewhere wrong.
 
 Phrase vectors are cached per encoder and file version under ``cache_dir()/ivr_knowledge``.
 A flow turns all of this off with ``phrase_knowledge: false``.
@@ -45,9 +45,6 @@ DATA = Path(__file__).with_name("knowledge") / "intents.yaml"
 # cosine between an option's label/keywords and an intent's keywords above which an option that
 # shares no keyword with any intent offers the closest one; e5 gives unrelated short terms up to
 # ~0.96 (挂失 ~ 盗刷 0.97, 不能上网 ~ 停电 0.95), so this is a last resort
-# intents no option claims as "other" choices too: measured on tests/data/ivr_utterances.yaml,
-# e5 puts unrelated intents too close (0.90-0.93) for this to help
-UNCLAIMED_AS_OTHER = os.environ.get("VOICEQA_IVR_UNCLAIMED", "0") == "1"
 ATTACH_SIMILARITY = {"e5": 0.965, "use": 0.8}
 
 
@@ -179,7 +176,7 @@ def _meaning_score(matcher: Matcher, c: Choice, part: str, it: Intent) -> float:
 def attach(choices: tuple[Choice, ...], prompt: str, matcher: Matcher, kn: Knowledge | None = None,
            others: bool = True, domain: frozenset[str] = frozenset()) -> tuple[Choice, ...]:
     """The menu's choices with the phrases of the intents each offers (``knowledge``), followed
-    by "other" choices (unclaimed intents and out-of-scope groups) when ``others``. With the
+    by "other" choices (the out-of-scope groups) when ``others``. With the
     flow's ``domain`` (:mod:`voiceqa.ivr.domains`), phrases naming another industry's service
     (我的话费还剩多少 at a water utility) are left out."""
     kn = kn or load_knowledge()
@@ -205,20 +202,16 @@ def attach(choices: tuple[Choice, ...], prompt: str, matcher: Matcher, kn: Knowl
         for iid, score in by_words.items():
             claims.setdefault(iid, []).append((score, c.id))
     extra: dict[str, list[str]] = {c.id: [] for c in choices}
-    claimed = set()
     by_id = {it.id: it for it in kn.intents}
     for iid, cl in claims.items():
         cl.sort(reverse=True)
-        claimed.add(iid)
         if len(cl) > 1 and cl[0][0] == cl[1][0]:
             continue  # two options claim it equally: it decides nothing
         extra[cl[0][1]].extend(p for p in by_id[iid].phrases if not foreign(p, domain))
     out = [replace(c, knowledge=tuple(dict.fromkeys(extra[c.id]))) if extra[c.id] else c for c in choices]
     if others:
-        if UNCLAIMED_AS_OTHER:
-            for it in kn.intents:
-                if it.id not in claimed and it.id != "agent":
-                    out.append(Choice(OTHER + it.id, "", (), it.phrases))
+        # intents no option claims are not "other" choices: measured on the labelled set, e5
+        # puts unrelated intents too close (0.90-0.93) for that to help
         for name, phrases in kn.out_of_scope:
             out.append(Choice(OTHER + name, "", (), phrases))
     log.debug("phrase knowledge %s", {c.id: len(c.knowledge) for c in out if not c.id.startswith(OTHER)})

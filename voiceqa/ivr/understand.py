@@ -64,8 +64,6 @@ ORDINALS = {"1": ("1", "一", "幺"), "2": ("2", "二", "两"), "3": ("3", "三"
             "6": ("6", "六"), "7": ("7", "七"), "8": ("8", "八"), "9": ("9", "九"), "0": ("0", "零")}
 
 OTHER = "~other:"  # id prefix of "not offered here" choices (voiceqa.ivr.knowledge)
-KNOWLEDGE_DISCOUNT = 0.0  # subtracted from similarities to knowledge phrases (author examples weigh more)
-OTHER_MARGIN = 0.0  # an "other" choice must beat the best option by this much to reject the utterance
 
 # calibrated on tests/data/ivr_utterances.yaml (scripts/bench_ivr.py): (accept, margin)
 THRESHOLDS = {"e5": (0.9, 0.002), "use": (0.44, 0.01)}
@@ -213,7 +211,7 @@ class Choice:
 
     @property
     def other(self) -> bool:
-        """Stands for something the menu does not offer (an unclaimed intent, out of scope)."""
+        """Stands for something the menu does not offer (an out-of-scope group of the phrase knowledge)."""
         return self.id.startswith(OTHER)
 
 
@@ -307,7 +305,7 @@ class Matcher:
         self.margin = m if margin is None else margin
         self.polarity_penalty = POLARITY_PENALTY.get(base, 0.1)
         self.low_accept = LOW_ACCEPT.get(base) if threshold is None else None
-        self.ask_below = os.environ.get("VOICEQA_IVR_ASK_BELOW", "1" if ASK_BELOW else "0") == "1"
+        self.ask_below = ASK_BELOW
         self._enc = None
         self._vecs: dict[str, np.ndarray] = {}
 
@@ -335,9 +333,9 @@ class Matcher:
         for t, v in zip(texts, vecs):
             self._vecs.setdefault(t, np.asarray(v, dtype=np.float32))
 
-    def _refs(self, choices: Sequence[Choice]) -> tuple[list[str], list[str], list[bool]]:
-        """Reference texts, the choice each belongs to, and whether it is a knowledge phrase."""
-        refs, owner, learned = [], [], []
+    def _refs(self, choices: Sequence[Choice]) -> tuple[list[str], list[str]]:
+        """Reference texts (the option's own, then its phrase knowledge) and the choice each belongs to."""
+        refs, owner = [], []
         for c in choices:
             if c.id == "agent" and not c.examples:
                 continue  # a request for a person is heard by its words, unless the flow gives examples
@@ -345,17 +343,15 @@ class Matcher:
             for ex in own:
                 refs.append(to_simplified(ex))
                 owner.append(c.id)
-                learned.append(False)
             for ex in c.knowledge:
                 if ex not in own:
                     refs.append(ex)
                     owner.append(c.id)
-                    learned.append(True)
-        return refs, owner, learned
+        return refs, owner
 
     def prepare(self, choices: Sequence[Choice]) -> None:
         """Encode a menu's examples ahead of the first caller (the runner does it lazily)."""
-        refs, _, _ = self._refs(choices)
+        refs, _ = self._refs(choices)
         if refs:
             self._embed(refs)
 
@@ -363,13 +359,13 @@ class Matcher:
         """Per choice: the best cosine similarity of ``text`` to its examples, label and
         keywords; minus a penalty when the option clearly means the opposite polarity
         (sentence encoders barely see 不/没: 还是不能上网 ~ 可以上网了)."""
-        refs, owner, learned = self._refs(choices)
+        refs, owner = self._refs(choices)
         if not refs or not text:
             return {}
         sims = self._embed(refs) @ self._embed([text])[0]
         out: dict[str, float] = {}
-        for cid, s, k in zip(owner, sims.tolist(), learned):
-            out[cid] = max(out.get(cid, -1.0), s - (KNOWLEDGE_DISCOUNT if k else 0.0))
+        for cid, s in zip(owner, sims.tolist()):
+            out[cid] = max(out.get(cid, -1.0), s)
         said = negative(text)
         for c in choices:
             pol = option_polarity(c)
@@ -460,7 +456,7 @@ class Matcher:
         ranked = [kv for kv in ranked if not kv[0].startswith(OTHER)]
         if not ranked:
             return Understanding(None, "no match", negated=neg)
-        if other is not None and other > ranked[0][1] + OTHER_MARGIN:
+        if other is not None and other > ranked[0][1]:
             return Understanding(None, "not offered", ranked[0][1], scores=shown, negated=neg)
         (best, s1), (second, s2) = ranked[0], (ranked[1] if len(ranked) > 1 else ("", -1.0))
         threshold = self.threshold if floor is None else floor

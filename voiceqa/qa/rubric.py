@@ -120,7 +120,7 @@ class SemanticRule(_Rule):
     #                ``min_similarity`` - ``classifier_slack`` (generalises past the nearest example);
     #   both       - nearest and classifier (fewer false matches).
     decision: Literal["nearest", "classifier", "either", "both"] | None = None
-    min_probability: float | dict[str, float] | None = None
+    min_probability: Annotated[float, Field(gt=0, lt=1)] | dict[str, Annotated[float, Field(gt=0, lt=1)]] | None = None
     # ids of items whose examples are not counter-evidence for this rule (an angry customer
     # also threatens to complain: the complaint item's examples do not argue against anger)
     compatible: list[str] = []

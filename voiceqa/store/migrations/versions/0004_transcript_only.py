@@ -23,7 +23,7 @@ RESULT_KEYS = ("flags", "score", "warning_level", "emotion", "metrics")  # what 
 CHUNK = 500
 
 calls = sa.table('calls', sa.column('id', sa.Integer), sa.column('transcript', sa.JSON), sa.column('result', sa.JSON))
-flags = sa.table('flags', *(sa.column(c) for c in ('id', 'call_pk', 'rule', 'category', 'severity', 'role', 'start', 'end',
+flags = sa.table('flags', *(sa.column(c) for c in ('id', 'call_pk', 'item', 'rule', 'category', 'severity', 'role', 'start', 'end',
                                                     'evidence', 'points')))
 
 
@@ -54,11 +54,11 @@ def _restore(conn, pk, transcript, result):
     for k in ("score", "warning_level", "emotion", "metrics"):
         if k in result:
             out[k] = result[k]
-    rows = conn.execute(sa.select(flags.c.rule, flags.c.category, flags.c.severity, flags.c.role, flags.c.start, flags.c.end,
+    rows = conn.execute(sa.select(flags.c.item, flags.c.rule, flags.c.category, flags.c.severity, flags.c.role, flags.c.start, flags.c.end,
                                   flags.c.evidence, flags.c.points)
                         .where(flags.c.call_pk == pk, flags.c.category != 'repeat_call').order_by(flags.c.start, flags.c.id)).all()
-    out["flags"] = [{"rule": r, "category": c, "severity": sev, "role": role, "start": s, "end": e, "evidence": ev, "points": p}
-                    for r, c, sev, role, s, e, ev, p in rows]
+    out["flags"] = [{"item": i, "rule": r, "category": c, "severity": sev, "role": role, "start": s, "end": e, "evidence": ev,
+                     "points": p} for i, r, c, sev, role, s, e, ev, p in rows]
     return out
 
 
