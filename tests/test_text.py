@@ -58,6 +58,9 @@ def test_fuzzy_tolerates_an_inserted_or_dropped_syllable():
     # ... unless the caller allows more; and pinyin mode allows none
     assert contains("感谢来电再见", "感谢您的来电", mode="fuzzy", max_edits=2)
     assert not contains("请问还有什么我可以帮您的吗", "还有什么可以帮您", mode="pinyin")
+    # a 4-syllable phrase may be misheard, never shortened: 就这样吧 is not 就先这样
+    assert not contains("行，那就这样吧", "就先这样", mode="fuzzy")
+    assert contains("那就先这羊", "就先这样", mode="fuzzy")
     # a match does not swallow the neighbouring syllable when the phrase is there (by sound)
     m = find("好的感谢您耐心等代了", "感谢您耐心等待", mode="fuzzy", max_edits=1)
     assert [(x.start, x.end, x.distance, x.mode) for x in m] == [(2, 9, 0, "pinyin")]

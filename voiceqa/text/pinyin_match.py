@@ -57,6 +57,11 @@ def syllables(text: str) -> tuple[tuple[int, str], ...]:
     return tuple((i, fold(_syllable(ch))) for i, ch in enumerate(text) if _CJK.match(ch) or ch.isalnum())
 
 
+# a fuzzy match never rests on fewer syllables than this (a 4-syllable phrase may have a
+# syllable misheard, not dropped: 就这样吧 is not 就先这样)
+MIN_FUZZY_SYLLABLES = 4
+
+
 def allowed_edits(n: int) -> int:
     """Syllable edits a fuzzy match of an ``n``-syllable phrase tolerates."""
     return 0 if n <= 3 else 1 if n <= 7 else 2
@@ -126,8 +131,10 @@ def _best_window(seq: tuple[str, ...], p: tuple[str, ...], i: int, limit: int) -
 
 @lru_cache(maxsize=1024)
 def _lengths(n: int, limit: int) -> tuple[int, ...]:
-    """Window lengths to try for an ``n``-syllable phrase, nearest ``n`` first."""
-    return tuple(sorted(range(max(1, n - limit), n + limit + 1), key=lambda k: abs(k - n)))
+    """Window lengths to try for an ``n``-syllable phrase, nearest ``n`` first (never shorter
+    than the phrase when that would leave fewer than MIN_FUZZY_SYLLABLES)."""
+    shortest = max(1, n - limit, min(n, MIN_FUZZY_SYLLABLES))
+    return tuple(sorted(range(shortest, n + limit + 1), key=lambda k: abs(k - n)))
 
 
 @lru_cache(maxsize=65536)
