@@ -56,13 +56,21 @@ def test_announced_hold_follows_the_rubric_allowance(dev_transcripts, dev_calls)
             assert "dead_air" in {f.category for f in score_transcript(tr, strict).flags}, (cid, mode)
 
 
+# Overtalk needs two voices at once: a stereo call has them on two channels; on a mono call the
+# speaker-count-known diarization (no segmentation model) does not detect overlapped speech, so
+# overtalk is gated on the stereo recordings only (README: "overtalk is measured on stereo calls only").
+STEREO_ONLY = ("overtalk",)
+
+
 def test_flag_precision_and_recall_per_category(cards):
-    pairs = [(truth_categories(truth), flagged_categories(card)) for card, truth in cards.values()]
-    stats = precision_recall(pairs)
-    report = {c: (round(p, 2), round(r, 2)) for c, (p, r, *_rest) in stats.items()}
+    def pairs(modes):
+        return [(truth_categories(truth), flagged_categories(card)) for (_, mode), (card, truth) in cards.items() if mode in modes]
+    stats = {"all": precision_recall(pairs({"stereo", "mono"})), "stereo": precision_recall(pairs({"stereo"}))}
     for cat in GATED:
-        prec, rec, *_ = stats[cat]
-        assert prec >= 0.9 and rec >= 0.9, (cat, report)
+        kind = "stereo" if cat in STEREO_ONLY else "all"
+        prec, rec, *_ = stats[kind][cat]
+        report = {c: (round(p, 2), round(r, 2)) for c, (p, r, *_rest) in stats[kind].items()}
+        assert prec >= 0.9 and rec >= 0.9, (cat, kind, report)
 
 
 def _pii_recall(pairs) -> tuple[int, int]:
