@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .semantic import KnownSentences, _blas
+from .semantic import KnownSentences, single_threaded_blas
 
 # inverse regularisation: the vectors are unit length and the classes small and unbalanced;
 # C=4 with balanced class weights keeps the boundary smooth (measured on qa_bench, see
@@ -54,12 +54,8 @@ def rule_model(examples: tuple[str, ...], known: KnownSentences, own: frozenset[
         X = known.matrix[pos + neg]
         y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
         clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-        ctl = _blas()
-        if ctl is None:
+        with single_threaded_blas():  # 5x faster for a problem this small on a busy machine
             clf.fit(X, y)
-        else:  # single-threaded BLAS: 5x faster for a problem this small on a busy machine
-            with ctl.limit(limits=1, user_api="blas"):
-                clf.fit(X, y)
         model = RuleModel(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]))
     if len(_MODELS) >= MAX_MODELS:
         _MODELS.clear()

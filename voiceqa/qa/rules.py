@@ -165,6 +165,7 @@ class SemanticScores:
     counter: np.ndarray  # similarity to the nearest counter-example / other item's example / background
     vectors: np.ndarray | None = None  # the clauses' vectors (for the rule's classifier)
     own: frozenset[str] = frozenset()  # known sentences that are not counter-evidence
+    examples: tuple[str, ...] = ()  # the rule's examples that scored (held-out ones left out)
 
 
 _OWN: dict[tuple, tuple] = {}
@@ -209,7 +210,7 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     best_i = sims.argmax(axis=1)
     counter = S[:, co_cols].max(axis=1) if len(co_cols) else np.full(len(rows), -1.0)
     return SemanticScores([cv.units[r] for r in rows], texts, sims[np.arange(len(rows)), best_i],
-                          [examples[i] for i in best_i], counter, cv.vectors[rows], own)
+                          [examples[i] for i in best_i], counter, cv.vectors[rows], own, tuple(examples))
 
 
 _COUNTER_COLS: dict[tuple[int, frozenset[str]], np.ndarray] = {}
@@ -257,7 +258,6 @@ def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarr
         return nearest
     from .meaning import rule_model
 
-    examples = tuple(x for x in rule.examples if x not in ctx.holdout) or tuple(rule.examples)
     own = sc.own
     if ctx.holdout:
         # leave-one-out (`rubric test`): a held-out sentence leaves the training set of the rules
@@ -265,7 +265,7 @@ def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarr
         # hundreds and the full model is kept (one refit per case instead of one per rule)
         theirs = ctx.holdout & frozenset((*rule.examples, *rule.counter_examples))
         own = (own - ctx.holdout) | theirs
-    model = rule_model(examples, ctx.known, own)
+    model = rule_model(sc.examples, ctx.known, own)
     if model is None:
         return nearest
     p_min = R.threshold_for(rule.min_probability, ctx.encoder.name, cal.min_probability)

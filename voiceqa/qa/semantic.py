@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -146,16 +147,18 @@ def _blas():
     return ThreadpoolController()
 
 
+def single_threaded_blas():
+    """A context in which BLAS runs on one thread: small products and fits spend more time
+    waking OpenBLAS threads than computing (40x on a busy 2-core machine)."""
+    ctl = _blas()
+    return nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
+
+
 def similarities(vectors: np.ndarray, known: KnownSentences) -> np.ndarray:
-    """(clauses, known sentences) cosine similarities in one product. Single-threaded BLAS: a
-    product this small spends more time waking OpenBLAS threads than multiplying (40x on a
-    busy 2-core machine)."""
+    """(clauses, known sentences) cosine similarities in one single-threaded product."""
     if not len(vectors):
         return np.zeros((0, len(known.texts)), np.float32)
-    ctl = _blas()
-    if ctl is None:
-        return vectors @ known.matrix.T
-    with ctl.limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         return vectors @ known.matrix.T
 
 
