@@ -140,7 +140,7 @@ def test_proposal_drops_false_flags_keeps_true_ones(setup, tmp_path):
     assert "7 decided disputes (4 accepted = false flags, 3 rejected = true flags) on 6 calls" in lines[0]
     block = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("refusal "))):][:2])
     assert "verdicts 5 (3 accepted, 2 rejected); precision on disputed flags now 0.40 (5 of 5 still raised)" in block
-    assert "semantic min_similarity (use): 0.3 -> " in block
+    assert "semantic rule 'refusal' min_similarity (use): 0.3 -> " in block
     assert "drops 3 of 3 false flags, keeps 2 of 2 true flags; precision 1.00" in block
     # c6's undisputed flag is an ordinary sentence too: the change costs it (reported, not hidden)
     assert "undisputed flags dropped 1 of 1" in block
@@ -231,7 +231,7 @@ def test_no_value_keeps_every_true_flag(tmp_path):
     out = tmp_path / "same.yaml"
     r = run(rubric, "--db", db, "--min-verdicts", "2", "--out", out)
     assert r.exit_code == 0, r.output
-    assert ("semantic min_similarity (use) 0.3: no proposal, every value that drops a false flag also drops a true one: "
+    assert ("semantic rule 'refusal' min_similarity (use) 0.3: no proposal, every value that drops a false flag also drops a true one: "
             "keeping the current value") in r.stdout
     assert "wrote" in r.stdout and "(0 proposed values)" in r.stdout
     assert out.read_text(encoding="utf-8") == RUBRIC

@@ -47,10 +47,12 @@ class Tunable:
     encoder_key: str | None  # per-encoder entry written ({use: 0.55}); None: a plain number
     low: float
     high: float
+    name: str = ""  # the rule's label (an item's any_of may hold several semantic rules)
 
     @property
     def label(self) -> str:
-        return f"{self.rule_type} {self.param}" + (f" ({self.encoder_key})" if self.encoder_key else "")
+        rule = f"{self.rule_type} rule {self.name!r}" if self.name else f"{self.rule_type} rule #{self.leaf + 1}"
+        return f"{rule} {self.param}" + (f" ({self.encoder_key})" if self.encoder_key else "")
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def tunables(item: Item, rubric: Rubric, encoder_name: str | None) -> list[Tunab
                 key = next((k for k in (value or {}) if encoder_name.startswith(k)), None)
                 key = key or (rubric.semantic.encoder if encoder_name.startswith(rubric.semantic.encoder) else encoder_name)
             low, high = (0.05, 0.95) if param == "min_probability" else (0.05, 0.99)
-            out.append(Tunable(i, "semantic", param, round(threshold_for(value, encoder_name, default), 4), key, low, high))
+            out.append(Tunable(i, "semantic", param, round(threshold_for(value, encoder_name, default), 4), key, low, high, r.label))
         elif isinstance(r, SimilarityRule):
             out.append(Tunable(i, "similarity", "threshold", float(r.threshold), None, 0.05, 1.0))
     return out
@@ -328,12 +330,18 @@ def _propose(item: Item, t: Tunable, rubric: Rubric, per_call, contexts, now: di
     empty = Proposal(t, None, "", len(false_now), 0, len(true_now), len(true_now), None)
     if not false_now:
         return _replace(empty, reason="the rubric no longer raises any false flag of this item")
+    values = grid(t)
+    # a higher number only removes findings, a lower one only adds some: when neither end of
+    # the grid drops a false flag, no value between does
+    ends = [_evaluate(with_value(item, t, v), rubric, per_call, contexts) for v in (values[0], values[-1])]
+    if not any(not raised[id(v)] for raised in ends for v in false_now):
+        reason = ("no value of this number finds what the false flags say was missed" if item.expect == "present"
+                  else "no value of this number drops a false flag (another rule of the item raises them)")
+        return _replace(empty, reason=reason + ": keeping the current value")
     best: tuple | None = None
-    dropping_any = False
-    for value in grid(t):
+    for value in values:
         raised = _evaluate(with_value(item, t, value), rubric, per_call, contexts)
         dropped = sum(not raised[id(v)] for v in false_now)
-        dropping_any = dropping_any or dropped > 0
         if dropped == 0 or not all(raised[id(v)] for v in true_now):
             continue
         key = (dropped, -abs(value - t.current), -value)
@@ -342,9 +350,7 @@ def _propose(item: Item, t: Tunable, rubric: Rubric, per_call, contexts, now: di
             precision = sum(not v.accepted for v in kept) / len(kept) if kept else None
             best = (key, value, dropped, precision)
     if best is None:
-        reason = ("every value that drops a false flag also drops a true one: keeping the current value" if dropping_any
-                  else "no value of this number drops a false flag (another rule of the item raises them): keeping the current value")
-        return _replace(empty, reason=reason)
+        return _replace(empty, reason="every value that drops a false flag also drops a true one: keeping the current value")
     _, value, dropped, precision = best
     return Proposal(t, value, "", len(false_now), dropped, len(true_now), len(true_now), precision)
 
