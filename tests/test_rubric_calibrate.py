@@ -4,6 +4,7 @@ database built through the real store (``batch --transcripts``, ``file_dispute``
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -235,3 +236,67 @@ def test_no_value_keeps_every_true_flag(tmp_path):
             "keeping the current value") in r.stdout
     assert "wrote" in r.stdout and "(0 proposed values)" in r.stdout
     assert out.read_text(encoding="utf-8") == RUBRIC
+
+
+GREETING_RUBRIC = """\
+name: greettest
+version: 1
+lexicons: [language.yaml]
+semantic: {encoder: use, decision: nearest}
+items:
+  - id: greeting
+    name: 开场白
+    category: missing_greeting
+    severity: major
+    points: 10
+    role: agent
+    expect: present
+    window: {first: 10}
+    rule:
+      type: semantic
+      min_similarity: {use: 0.95}   # too strict: only the examples' own words count
+      margin: 0.0
+      examples: [您好，很高兴为您服务, 您好，请问有什么可以帮您, 欢迎致电客服热线]
+"""
+
+
+def test_presence_item_threshold_goes_down(tmp_path):
+    """A "missing greeting" flag disputed because the agent greeted in other words: the
+    proposal lowers the number until those greetings count, and the calls with no greeting
+    at all keep their flag."""
+    opening = [("g1", "早上好，这里是售后服务中心", True), ("g2", "您好，请问您需要什么帮助", True),
+               ("g3", "欢迎致电客户服务中心", True), ("g4", "我们这边处理好了", False), ("g5", "您的包裹明天送达", False)]
+    rubric = tmp_path / "greet.yaml"
+    rubric.write_text(GREETING_RUBRIC, encoding="utf-8")
+    day = tmp_path / "day"
+    day.mkdir()
+    for cid, line, _ in opening:
+        data = transcript(cid, "好的，我帮您看一下")
+        data["turns"][0].update(role="agent", speaker="S0", text=line)
+        (day / f"{cid}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'qa.db'}"
+    r = cli.invoke(app, ["batch", str(day), "--transcripts", "--rubric", str(rubric), "--db", db])
+    assert r.exit_code == 0 and "5 scored" in r.stdout, r.output
+    with session_factory(db)() as s:
+        for cid, _, verdict in opening:
+            call = s.scalar(select(Call).where(Call.call_id == f"{cid}.json"))
+            flag = next(f for f in call.flags if f.item == "greeting")
+            d = file_dispute(s, call, flag, "a01", "说了开场白")
+            s.flush()
+            decide_dispute(s, d, call, verdict, "sup1", "")
+        s.commit()
+    out = tmp_path / "out.yaml"
+    r = run(rubric, "--db", db, "--out", out)
+    assert r.exit_code == 0, r.output
+    m = re.search(r"semantic rule #1 min_similarity \(use\): 0.95 -> ([0-9.]+): drops (\d) of 3 false flags, keeps 2 of 2 true flags", r.stdout)
+    assert m and int(m[2]) >= 2, r.stdout
+    value = threshold_for(leaf_rules(load_rubric(out).items[0].rule)[0].min_similarity, "use-m3", -1)
+    assert value == float(m[1]) < 0.95
+    from voiceqa.qa.scorer import ScoringInput
+
+    flagged = {}
+    for cid, _, _ in opening:
+        data = json.loads((day / f"{cid}.json").read_text(encoding="utf-8"))
+        flagged[cid] = any(f.item == "greeting" for f in ScoringInput.from_json(data).score(load_rubric(out)).flags)
+    assert flagged["g4"] and flagged["g5"]  # no greeting at all: still a true flag
+    assert sum(not flagged[c] for c in ("g1", "g2", "g3")) == int(m[2])  # greetings in other words now found
