@@ -180,6 +180,7 @@ def test_since_and_block_mapping_insert(setup, tmp_path):
     encoder; --since later than every verdict is an error."""
     rubric, db, root = setup
     data = RUBRIC.replace("      min_similarity: {use: 0.3}   # deliberately loose\n", "")
+    data = data[:data.index("  - id: rude")]  # an older version had the rude item: its disputes are not counted
     data = data.replace("  decision: nearest\n", "  decision: nearest\n  calibration:\n    use: {min_similarity: 0.3, margin: 0.0}\n")
     loose = tmp_path / "loose.yaml"
     loose.write_text(data, encoding="utf-8")
@@ -187,6 +188,8 @@ def test_since_and_block_mapping_insert(setup, tmp_path):
     out.mkdir()
     r = run(loose, "--db", db, "--out", out / "c.yaml")
     assert r.exit_code == 0, r.output
+    assert "(2 disputes are about items this rubric no longer has: not counted)" in r.stdout
+    assert "rude" not in r.stdout.split("not counted)")[1]
     text = (out / "c.yaml").read_text(encoding="utf-8")
     assert "      type: semantic\n      min_similarity: {use: 0." in text
     assert threshold_for(leaf_rules(load_rubric(out / "c.yaml").items[0].rule)[0].min_similarity, "use-m3", -1) > 0.3
@@ -300,3 +303,54 @@ def test_presence_item_threshold_goes_down(tmp_path):
         flagged[cid] = any(f.item == "greeting" for f in ScoringInput.from_json(data).score(load_rubric(out)).flags)
     assert flagged["g4"] and flagged["g5"]  # no greeting at all: still a true flag
     assert sum(not flagged[c] for c in ("g1", "g2", "g3")) == int(m[2])  # greetings in other words now found
+
+
+def test_calibrated_text_edits_only_the_numbers(tmp_path):
+    """The copy's text: a plain number replaced, a per-encoder entry added to a flow mapping,
+    a missing number added to a flow-style rule; comments kept; lexicons next to the input
+    rubric named by their absolute path when the copy goes to another folder."""
+    from voiceqa.qa.calibrate import Proposal, Tunable, calibrated_text
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "mine.yaml").write_text("lists: {}\n", encoding="utf-8")
+    text = """\
+name: t  # top comment
+version: 2
+lexicons: [mine.yaml, language.yaml]
+items:
+  - id: a
+    rule: {type: similarity, examples: [x], threshold: 0.6}   # keep me
+  - id: b
+    rule:
+      type: any_of
+      rules:
+        - {type: keyword, phrases: [y]}
+        - {type: semantic, examples: [z], min_similarity: {e5: 0.9}}
+        - {type: semantic, examples: [w]}
+"""
+
+    def prop(leaf, param, key, value, rule_type="semantic"):
+        return Proposal(Tunable(leaf, rule_type, param, 0.5, key, 0.05, 0.99), value, "", 1, 1, 1, 1, 1.0)
+
+    props = [("a", prop(0, "threshold", None, 0.72, "similarity")), ("b", prop(1, "min_similarity", "use", 0.55)),
+             ("b", prop(2, "min_probability", "use", 0.8))]
+    out = calibrated_text(text, props, src, tmp_path)
+    assert out == text.replace("threshold: 0.6}", "threshold: 0.72}").replace(
+        "min_similarity: {e5: 0.9}}", "min_similarity: {e5: 0.9, use: 0.55}}").replace(
+        "examples: [w]}", "examples: [w], min_probability: {use: 0.8}}").replace(
+        "[mine.yaml,", f"[{json.dumps(str((src / 'mine.yaml').resolve()))},")
+    data = yaml.safe_load(out)
+    assert data["items"][1]["rule"]["rules"][2]["min_probability"] == {"use": 0.8}
+    assert calibrated_text(text, props, src, src).count("mine.yaml,") == 1  # same folder: names kept
+
+
+def test_classifier_rules_tune_min_probability(tmp_path):
+    from voiceqa.qa.calibrate import tunables
+
+    p = tmp_path / "clf.yaml"
+    p.write_text(RUBRIC.replace("decision: nearest", "decision: classifier"), encoding="utf-8")
+    rubric = load_rubric(p)
+    (t,) = tunables(rubric.items[0], rubric, "use-m3")
+    assert (t.param, t.current, t.encoder_key, t.name) == ("min_probability", 0.5, "use", "refusal")
+    assert tunables(rubric.items[1], rubric, "use-m3") == []  # keyword: nothing to tune

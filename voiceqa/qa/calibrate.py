@@ -185,11 +185,14 @@ def _verdicts(session: Session, rubric: Rubric, since: dt.date | None) -> list[_
     from ..timeutil import day_start
 
     stmt = (select(Dispute).join(Call, Call.id == Dispute.call_pk)
-            .where(Dispute.status.in_(("accepted", "rejected")), _rubric_calls(rubric.name)).order_by(Dispute.id))
+            .where(Dispute.status.in_(("accepted", "rejected")), _rubric_calls(rubric.name))
+            .order_by(Dispute.decided_at, Dispute.id))
     if since is not None:
         stmt = stmt.where(Dispute.decided_at >= day_start(since))
+    # one verdict per flag: a flag disputed again counts with its latest decision
+    latest = {(d.call_pk, d.item, round(d.flag_start, 2), round(d.flag_end, 2)): d for d in session.scalars(stmt)}
     return [_Verdict(d.call_pk, d.item, d.flag_start, d.flag_end, d.evidence or "", d.status == "accepted")
-            for d in session.scalars(stmt)]
+            for d in sorted(latest.values(), key=lambda d: d.id)]
 
 
 def _inputs(session: Session, pks: Iterable[int]) -> Iterator[tuple[int, ScoringInput]]:
