@@ -142,7 +142,7 @@ def test_proposal_drops_false_flags_keeps_true_ones(setup, tmp_path):
     block = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("refusal "))):][:2])
     assert "verdicts 5 (3 accepted, 2 rejected); precision on disputed flags now 0.40 (5 of 5 still raised)" in block
     assert "semantic rule 'refusal' min_similarity (use): 0.3 -> " in block
-    assert "drops 3 of 3 false flags, keeps 2 of 2 true flags; precision 1.00" in block
+    assert "drops 3 of 3 false flags, keeps 2 of 2 true flags; precision on disputed flags 0.40 -> 1.00" in block
     # c6's undisputed flag is an ordinary sentence too: the change costs it (reported, not hidden)
     assert "undisputed flags dropped 1 of 1" in block
     rude = next(x for x in lines if x.startswith("rude "))

@@ -121,7 +121,7 @@ def report_lines(report) -> list[str]:
                 lines.append(f"    {t.label} {t.current:g}: no proposal, {p.reason}")
                 continue
             lines.append(f"    {t.label}: {t.current:g} -> {p.value:g}: drops {p.false_dropped} of {p.false_raised} false flags, "
-                         f"keeps {p.true_kept} of {p.true_raised} true flags; precision {_p(p.precision_after)}; "
+                         f"keeps {p.true_kept} of {p.true_raised} true flags; precision on disputed flags {_p(it.precision_now)} -> {_p(p.precision_after)}; "
                          f"undisputed flags dropped {p.undisputed_dropped} of {p.undisputed}"
                          + (f", new flags {p.undisputed_added}" if p.undisputed_added else ""))
     return lines
