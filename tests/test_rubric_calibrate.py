@@ -83,7 +83,7 @@ def transcript(call_id: str, line: str, rude: bool = False) -> dict:
             "separation": "stereo", "turns": turns, "models": {"asr": "test"}, "timings": {}, "speech": speech}
 
 
-def build(root, lines, rude_calls=("c3", "c6")) -> tuple:
+def build(root, lines, rude_calls=("c3", "c6"), db: str | None = None) -> tuple:
     """The rubric file and a database of the ``lines`` calls scored through ``batch``, each
     call's refusal flag disputed and decided as its verdict says, and the rude keyword flag of
     ``rude_calls`` disputed (accepted on c3, rejected elsewhere)."""
@@ -93,7 +93,7 @@ def build(root, lines, rude_calls=("c3", "c6")) -> tuple:
     day.mkdir()
     for cid, line, _ in lines:
         (day / f"{cid}.json").write_text(json.dumps(transcript(cid, line, cid in rude_calls), ensure_ascii=False), encoding="utf-8")
-    db = f"sqlite:///{root / 'qa.db'}"
+    db = db or f"sqlite:///{root / 'qa.db'}"
     r = cli.invoke(app, ["batch", str(day), "--transcripts", "--rubric", str(rubric), "--db", db])
     assert r.exit_code == 0 and f"{len(lines)} scored" in r.stdout, r.output
     with session_factory(db)() as s:
@@ -354,3 +354,10 @@ def test_classifier_rules_tune_min_probability(tmp_path):
     (t,) = tunables(rubric.items[0], rubric, "use-m3")
     assert (t.param, t.current, t.encoder_key, t.name) == ("min_probability", 0.5, "use", "refusal")
     assert tunables(rubric.items[1], rubric, "use-m3") == []  # keyword: nothing to tune
+
+
+def test_on_postgresql(tmp_path, postgres_server):
+    rubric, db, _ = build(tmp_path, LINES, db=postgres_server.create_database())
+    r = run(rubric, "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "drops 3 of 3 false flags, keeps 2 of 2 true flags; precision on disputed flags 0.40 -> 1.00" in r.stdout

@@ -164,7 +164,7 @@ def grid(t: Tunable) -> list[float]:
 def _rubric_calls(name: str):
     from ..store.models import Call
 
-    return Call.rubric.like(f"{name}@%")
+    return Call.rubric.startswith(f"{name}@", autoescape=True)
 
 
 def _check_calls(session: Session, rubric: Rubric, db_label: str) -> int:
