@@ -246,12 +246,11 @@ def calibrate(db_url: str, rubric: Rubric, since: dt.date | None = None, min_ver
     from ..store.db import make_engine, session_factory
 
     db_label = mask_secrets(db_url)
-    engine = make_engine(db_url)
-    if engine.dialect.name == "sqlite":
-        path = engine.url.database
-        engine.dispose()
-        if path and path != ":memory:" and not Path(path).is_file():
-            raise InputError(db_label, "database file not found")
+    engine = make_engine(db_url)  # not connected: a read-only command must not create an SQLite file
+    sqlite_path = engine.url.database if engine.dialect.name == "sqlite" else None
+    engine.dispose()
+    if sqlite_path and sqlite_path != ":memory:" and not Path(sqlite_path).is_file():
+        raise InputError(db_label, "database file not found")
     with session_factory(db_url)() as session:
         n_calls = _check_calls(session, rubric, db_label)
         verdicts = _verdicts(session, rubric, since)
