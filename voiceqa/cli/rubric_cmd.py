@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import VoiceQAError
-from .common import fail
+from .common import db_option, fail, parse_date
 
-app = typer.Typer(name="rubric", help="Rubric tools: test items' precision and recall on sentences.", no_args_is_help=True)
+app = typer.Typer(name="rubric", help="Rubric tools: test items' precision and recall on sentences; calibrate thresholds from dispute verdicts.", no_args_is_help=True)
 
 
 @app.command("test")
@@ -58,3 +58,70 @@ def test(
         names = ", ".join(f"{s.source}:{s.key} (P {s.precision:.2f}, R {s.recall:.2f})" for s in below)
         typer.echo(f"below --min-precision {min_precision:g} / --min-recall {min_recall:g}: {names}", err=True)
         raise typer.Exit(1)
+
+
+@app.command("calibrate")
+def calibrate(
+    rubric: Path = typer.Argument(..., help="Rubric YAML the calls were scored with (`default` for the shipped rubric); "
+                                             "calls scored with any version of the same rubric name count."),
+    db: str = db_option(),
+    since: Optional[str] = typer.Option(None, "--since", help="Only disputes decided on or after this date (YYYY-MM-DD)."),
+    min_verdicts: int = typer.Option(5, "--min-verdicts", min=1, help="Items with fewer decided disputes get no proposal."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write a copy of the rubric with the proposed values here "
+                                                           "(only those numbers change; comments and order are kept). "
+                                                           "The input rubric is never edited."),
+) -> None:
+    """Propose thresholds from dispute verdicts: accepted disputes are false flags, rejected
+    ones true flags. Per item: verdicts, precision on the disputed flags now, and for rules with
+    a number (semantic min_similarity / classifier min_probability, similarity threshold) the
+    value that drops the most false flags while keeping every true one, with its cost on the
+    item's undisputed flags. Disputed calls are scored again from the stored transcripts and
+    clause vectors (no audio)."""
+    from ..qa.calibrate import calibrate as run
+    from ..qa.calibrate import write_calibrated
+    from ..qa.rubric import load_rubric
+
+    try:
+        rules = load_rubric(None if str(rubric) == "default" else rubric)
+        report = run(db, rules, parse_date(since), min_verdicts)
+        for line in report_lines(report):
+            typer.echo(line)
+        if out is not None:
+            write_calibrated(str(rubric), rules, report, out)
+            n = len(report.proposed())
+            typer.echo(f"wrote {out} ({n} proposed value{'s' if n != 1 else ''}); check it with: voiceqa rubric test {out}")
+    except VoiceQAError as exc:
+        raise fail(exc) from None
+
+
+def _p(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def report_lines(report) -> list[str]:
+    """The calibration report as text, one block per item."""
+    lines = [f"{report.rubric}: {report.accepted + report.rejected} decided disputes ({report.accepted} accepted = false flags, "
+             f"{report.rejected} rejected = true flags) on {report.disputed_calls} calls; {report.calls} calls scored with "
+             f"{report.rubric.partition('@')[0]}" + (f"; encoder {report.encoder}" if report.encoder else "")]
+    if report.other_items:
+        lines.append(f"({report.other_items} disputes are about items this rubric no longer has: not counted)")
+    for it in report.items:
+        head = (f"{it.item} ({it.name}): verdicts {it.verdicts} ({it.accepted} accepted, {it.rejected} rejected); "
+                f"precision on disputed flags now {_p(it.precision_now)} ({it.raised_now} of {it.verdicts} still raised)")
+        lines.append(head)
+        if it.status == "too_few":
+            lines.append(f"    too few verdicts ({it.verdicts} < {report.min_verdicts}): no proposal")
+            continue
+        if it.status == "no_threshold":
+            lines.append("    no threshold: edit phrases" + (" (accepted disputes quote: " + " | ".join(it.quotes) + ")" if it.quotes else ""))
+            continue
+        for p in it.proposals:
+            t = p.tunable
+            if p.value is None:
+                lines.append(f"    {t.label} {t.current:g}: no proposal, {p.reason}")
+                continue
+            lines.append(f"    {t.label}: {t.current:g} -> {p.value:g}: drops {p.false_dropped} of {p.false_raised} false flags, "
+                         f"keeps {p.true_kept} of {p.true_raised} true flags; precision on disputed flags {_p(it.precision_now)} -> {_p(p.precision_after)}; "
+                         f"undisputed flags dropped {p.undisputed_dropped} of {p.undisputed}"
+                         + (f", new flags {p.undisputed_added}" if p.undisputed_added else ""))
+    return lines

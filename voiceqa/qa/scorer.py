@@ -243,16 +243,22 @@ def _in_time_order(transcript: Transcript, acoustics: dict[int, TurnAcoustics]) 
             {new: acoustics[old] for new, old in enumerate(order) if old in acoustics})
 
 
-def score_transcript(
-    transcript: Transcript,
-    rubric: Rubric,
-    acoustics: dict[int, TurnAcoustics] | None = None,
-    redact: bool = True,
-    vectors: ClauseVectors | None = None,
-) -> Scorecard:
-    """Apply ``rubric`` to a call. ``vectors``: clause embeddings stored with an earlier
-    scorecard of the same call (reused when encoder and text match, else recomputed)."""
-    t0 = time.perf_counter()
+@dataclass(frozen=True)
+class Prepared:
+    """What every item of a rubric is evaluated on: the call (turns in time order), its
+    acoustics and per-turn emotions, and the scoring context (with clause vectors and
+    similarities when the rubric has semantic rules)."""
+
+    transcript: Transcript
+    acoustics: dict[int, TurnAcoustics]
+    emotions: list[Any]
+    ctx: ScoringContext
+    timings: dict[str, float]
+
+
+def prepare_context(transcript: Transcript, rubric: Rubric, acoustics: dict[int, TurnAcoustics] | None = None,
+                    vectors: ClauseVectors | None = None) -> Prepared:
+    """The scoring context of a call for ``rubric`` (see :func:`score_transcript`)."""
     transcript, acoustics = _in_time_order(transcript, acoustics or {})
     from .acoustics import arousal
 
@@ -269,16 +275,41 @@ def score_transcript(
         encoder = get_encoder(rubric.semantic.encoder)
         attach(ctx, rubric, encoder, embed_call(transcript, encoder, vectors, rubric.respell_vocabulary()))
         timings["embed"] = time.perf_counter() - t_embed
+    return Prepared(transcript, acoustics, emotions, ctx, timings)
+
+
+def flags_of_item(item: Item, ctx: ScoringContext, rubric: Rubric) -> tuple[list[Flag], str | None]:
+    """The flags ``item`` raises on the call (points not yet totalled), or ([], why) when the
+    item is left to a human (a required phrase missing where the recognition is doubtful)."""
+    findings = evaluate(item, ctx)
+    note = review_reason(item, ctx, rubric.review) if item.expect == "present" and not findings else None
+    if note:
+        return [], note
+    return flags_for(item, findings, ctx.duration), None
+
+
+def score_transcript(
+    transcript: Transcript,
+    rubric: Rubric,
+    acoustics: dict[int, TurnAcoustics] | None = None,
+    redact: bool = True,
+    vectors: ClauseVectors | None = None,
+) -> Scorecard:
+    """Apply ``rubric`` to a call. ``vectors``: clause embeddings stored with an earlier
+    scorecard of the same call (reused when encoder and text match, else recomputed)."""
+    t0 = time.perf_counter()
+    prepared = prepare_context(transcript, rubric, acoustics, vectors)
+    transcript, acoustics, emotions, ctx = prepared.transcript, prepared.acoustics, prepared.emotions, prepared.ctx
+    timings: dict[str, float] = dict(prepared.timings)
 
     flags: list[Flag] = []
     review: dict[str, str] = {}  # item id -> why a human must decide (ASR doubtful where it was due)
     for item in rubric.items:
-        findings = evaluate(item, ctx)
-        note = review_reason(item, ctx, rubric.review) if item.expect == "present" and not findings else None
+        item_flags, note = flags_of_item(item, ctx, rubric)
         if note:
             review[item.id] = note
         else:
-            flags.extend(flags_for(item, findings, transcript.duration))
+            flags.extend(item_flags)
     result = totals(rubric, [f.item for f in flags], review)
     for f, pts in zip(flags, result.points):
         f.points = pts
