@@ -78,12 +78,24 @@ def test_missing_greeting_and_closing_and_survey(rubric):
         ("您好，敝姓李，很高兴为您服务", True),
         ("您好，理赔专员小周为您服务", True),
         ("您好，客服中心为您服务", False),
+        ("您好，工号一二三四，姓李，很高兴为您服务", True),  # a bare surname as its own clause
+        ("您好，我们经理姓王，他稍后联系您", False),  # someone else's surname
     ],
 )
 def test_asking_the_callers_name_is_not_the_agent_giving_theirs(rubric, opening, has_badge):
     turns = [("agent", 0.5, 6.0, opening)] + GOOD[1:]
     cats = flags_by(score_transcript(call(turns), rubric))
     assert ("missing_badge" not in cats) == has_badge, cats.get("missing_badge")
+
+
+def test_a_farewell_or_a_fraud_warning_is_not_what_its_words_suggest(rubric):
+    """A farewell said first is not the greeting; a warning about fake survey calls is not a
+    survey invitation."""
+    turns = [("agent", 0.5, 5.0, "感谢您的来电")] + GOOD[1:]
+    assert "missing_greeting" in flags_by(score_transcript(call(turns), rubric))
+    *rest, last = GOOD
+    warning = (last[0], last[1], last[2], "提醒您，谨防有人冒充我们做满意度调查骗取验证码，再见")
+    assert "missing_survey" in flags_by(score_transcript(call(rest + [warning]), rubric))
 
 
 def test_greeting_after_15_seconds_does_not_count(rubric):
