@@ -99,7 +99,7 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
         matches = list(pat.finditer(text))
         if rule.sound_pattern and not matches:
             text = by_sound(turn.text, rule.sound_pattern)
-            matches = list(re.compile(rule.sound_pattern).finditer(text)) if text != turn.text else []
+            matches = list(re.compile(rule.sound_pattern).finditer(text))
         for m in matches:
             if excl and any(x.start() < m.end() and m.start() < x.end() for x in excl.finditer(text)):
                 continue

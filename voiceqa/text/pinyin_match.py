@@ -53,13 +53,24 @@ class Match:
     mode: str  # exact | pinyin | fuzzy
 
 
+@lru_cache(maxsize=8192)
+def _strict_fold(syl: str) -> str:
+    """:func:`fold` without l/n: reading a whole sentence by sound (``by_sound``) with l = n
+    turns too many ordinary characters into pattern words (助理 -> 祝您)."""
+    s = syl
+    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if s.startswith(a):
+            s = b + s[len(a):]
+    return s[:-1] if s.endswith("ng") else s
+
+
 @lru_cache(maxsize=256)
 def _sound_map(pattern: str) -> dict[str, str]:
     """Folded syllable -> the first Chinese character of ``pattern`` that has it."""
     out: dict[str, str] = {}
     for ch in to_simplified(pattern):
         if _CJK.match(ch):
-            out.setdefault(fold(_syllable(ch)), ch)
+            out.setdefault(_strict_fold(_syllable(ch)), ch)
     return out
 
 
@@ -71,7 +82,7 @@ def by_sound(text: str, pattern: str) -> str:
     sounds = _sound_map(pattern)
     literal = set(to_simplified(pattern))
     return "".join(
-        ch if ch in literal or not _CJK.match(ch) else sounds.get(fold(_syllable(ch)), ch)
+        ch if ch in literal or not _CJK.match(ch) else sounds.get(_strict_fold(_syllable(ch)), ch)
         for ch in text
     )
 
