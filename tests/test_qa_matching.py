@@ -272,6 +272,8 @@ def test_polite_and_plain_you_sound_the_same():
     ("agent", "我不清楚您说的是哪一笔，是昨天那笔吗", "forbidden_phrase", False),  # a clarifying question
     ("agent", "您自己看一下卡背面的号码，念给我就行", "forbidden_phrase", False),  # an instruction
     ("agent", "小区的垃圾分类可以问问居委会", "agent_negative", False),  # 垃圾 as a noun, not an insult
+    ("agent", "是我们做得不到位，实在对不起", "forbidden_phrase", False),  # owning the fault is not a refusal
+    ("agent", "这个事情不归我们这边，我帮您转到负责的部门", "forbidden_phrase", False),  # an alternative offered
 ])
 def test_contempt_structures_and_what_is_not_contempt(rubric, role, text, category, flagged):
     card = score_transcript(with_turn(role, text), rubric)

@@ -117,6 +117,9 @@ class SemanticRule(_Rule):
     # a clause holding one of these context words is not judged (如果您还有不清楚的地方 / 您不知道
     # 在哪的话: conditional offers of help, not refusals), as for keyword rules
     exclude: list[str] = []
+    # ... and a turn holding one of these is not judged at all (这个我们这边办不了，我帮您转到专门
+    # 的部门: a refusal with an alternative offered is not a refusal)
+    exclude_turn: list[str] = []
     min_chars: int = Field(4, ge=1)  # shorter clauses (喂，请讲) carry too little meaning to judge
     label: str = ""  # names the finding (e.g. refusal), shown in the flag's rule id
     # how a clause is judged (unset: the rubric's ``semantic.decision``):
@@ -398,7 +401,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "exclude", "a", "b", "first", "then", "near", "examples", "counter_examples", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

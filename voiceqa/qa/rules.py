@@ -200,7 +200,8 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     rows = [k for k, (ti, s, e) in enumerate(cv.units)
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))
-            and not (rule.exclude and any(x and x in ctx.turns[ti].text[s:e] for x in rule.exclude))]
+            and not (rule.exclude and any(x and x in ctx.turns[ti].text[s:e] for x in rule.exclude))
+            and not (rule.exclude_turn and any(x and x in ctx.turns[ti].text for x in rule.exclude_turn))]
     if not rows:
         return None
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
