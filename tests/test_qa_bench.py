@@ -179,9 +179,12 @@ def results(clean, noisy, rubric):
 # Measured (clean / noised macro precision, recall): 0.80 / 0.73 and 0.79 / 0.61 with the
 # nearest-example engine; 0.92 / 0.90 and 0.89 / 0.84 with identity checks that need an ask,
 # respelling before embedding, the per-rule classifier (decision: both) and the added phrase
-# knowledge. The floors sit 0.03 under the latter, so a regression fails while the next change
-# has a little room; no fatal flag on a hard negative is ever acceptable.
-FLOORS = {"clean": (0.89, 0.87), "noisy": (0.86, 0.81)}
+# knowledge; 0.96 / 0.98 and 0.94 / 0.95 with the violation families (buck-passing, contempt
+# structures, escalation targets, repeat contact, anger), the badge and closing read by sound,
+# semantic exclusions (conditional offers, owning the fault) and written exclamations. The floors
+# sit 0.03 under the latest, so a regression fails while the next change has a little room; no
+# fatal flag on a hard negative is ever acceptable.
+FLOORS = {"clean": (0.93, 0.95), "noisy": (0.91, 0.92)}
 
 
 @pytest.mark.parametrize("which", ["clean", "noisy"])
@@ -198,9 +201,12 @@ def test_engine_holds_its_measured_level(which, results):
     assert res.control_flags == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 target (>= 0.9 per category) not met yet: customer_anger, agent_negative, "
-                   "forbidden_phrase, customer_complaint, missing_closing and (noised) missing_badge miss it (see "
+def test_engine_meets_issue9_targets_on_clean_text(results):
+    assert results["clean"].failures(0.9) == []
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 target (>= 0.9 per category) not met yet on the ASR-noised copy: "
+                   "missing_survey recall, missing_greeting, agent_negative and customer_anger precision miss it (see "
                    "bench_qa.py); strict, so meeting it turns this into a failure that asks for the mark to go")
-@pytest.mark.parametrize("which", ["clean", "noisy"])
-def test_engine_meets_issue9_targets(which, results):
-    assert results[which].failures(0.9) == []
+def test_engine_meets_issue9_targets_on_noised_text(results):
+    assert results["noisy"].failures(0.9) == []

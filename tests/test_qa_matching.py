@@ -237,3 +237,50 @@ def test_rubric_test_command_reports_and_gates(tmp_path):
     broken.write_text("cases:\n  - {text: 你好, item: nosuch, expect: true}\n", encoding="utf-8")
     err = runner.invoke(app, ["rubric", "test", "default", str(broken)])
     assert err.exit_code == 2 and "unknown item 'nosuch'" in err.stderr and "Traceback" not in err.output
+
+
+def test_regex_sound_pattern_reads_misheard_cue_words():
+    rubric = parse_rubric(
+        """
+name: t
+version: 1
+items:
+  - {id: badge, name: 工号, category: missing_badge, severity: minor, points: 5, expect: present,
+     rule: {type: regex, pattern: "我是[^，]{0,8}客服", sound_pattern: "我是[^，]{0,8}客服|[工公][号好][0-9]{3,}"}}
+""", "t.yaml")
+    def missing(text):
+        card = score_transcript(call([("agent", 0.5, 4.0, text)]), rubric)
+        return [f.category for f in card.flags] == ["missing_badge"]
+    assert not missing("涡是平安银行的客服")  # 涡是 sounds like 我是
+    assert not missing("攻好3052为您服务")  # 攻好 sounds like 工号
+    assert missing("我是想提醒您还款")  # the structure still has to hold
+    assert missing("我去平安银行的客服")  # 去 does not sound like 是
+
+
+def test_polite_and_plain_you_sound_the_same():
+    from voiceqa.text.pinyin_match import find
+
+    assert find("您到底要不要办", "你到底要不要")
+    assert find("你好，请问有什么可以帮您", "您好")
+
+
+@pytest.mark.parametrize("role,text,category,flagged", [
+    ("agent", "不能改就是不能改，说什么都没用", "agent_negative", True),  # X就是X: contempt, whatever X is
+    ("agent", "欠费不交，还想接着用网？", "forbidden_phrase", True),
+    ("agent", "这是物业的问题，你自己去问物业", "forbidden_phrase", True),  # passing the buck
+    ("agent", "您要是不知道怎么操作的话，我一步一步教您", "forbidden_phrase", False),  # conditional offer
+    ("agent", "我不清楚您说的是哪一笔，是昨天那笔吗", "forbidden_phrase", False),  # a clarifying question
+    ("agent", "您自己看一下卡背面的号码，念给我就行", "forbidden_phrase", False),  # an instruction
+    ("agent", "小区的垃圾分类可以问问居委会", "agent_negative", False),  # 垃圾 as a noun, not an insult
+    ("agent", "是我们做得不到位，实在对不起", "forbidden_phrase", False),  # owning the fault is not a refusal
+    ("agent", "这个事情不归我们这边，我帮您转到负责的部门", "forbidden_phrase", False),  # an alternative offered
+])
+def test_contempt_structures_and_what_is_not_contempt(rubric, role, text, category, flagged):
+    card = score_transcript(with_turn(role, text), rubric)
+    assert (category in flags_by(card)) == flagged, [(f.rule, f.evidence) for f in card.flags]
+
+
+def test_written_exclamation_with_an_escalation_is_anger():
+    assert turn_emotion("把你们经理叫来！").label == "angry"
+    assert turn_emotion("麻烦让你们经理给我回个电话").label != "angry"
+    assert turn_emotion("太好了，谢谢你！").label == "calm"

@@ -111,7 +111,7 @@ def test_forbidden_phrase_with_evidence_and_cap(rubric):
     ] + GOOD[6:]
     card = score_transcript(call(turns), rubric)
     forb = flags_by(card)["forbidden_phrase"]
-    assert {f.rule for f in forb} >= {"forbidden.woyebuzhidao", "forbidden.nizijikan"}
+    assert {f.rule for f in forb} >= {"forbidden.woyebuzhidao", "forbidden.nizijikanba"}
     assert sum(f.points for f in forb) == -20  # capped at max_deduction
     f = next(f for f in forb if f.rule == "forbidden.woyebuzhidao")
     assert "不知道" in f.evidence and 20.5 <= f.start <= 26.0 and f.role == "agent"

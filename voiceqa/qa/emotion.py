@@ -131,7 +131,11 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: E
     if role == "agent":
         anger = [w for w in anger if w not in lex.customer_only]
     raised = arousal >= 4.0
-    if len(anger) >= 2 or (anger and (s < 0.35 or raised)) or (neg and raised and s < 0.3):
+    # a written exclamation mark is an emphatic delivery: with anger words, or a threat to
+    # escalate, the turn is angry (把你们主管叫来！), not a calm request
+    exclaimed = "！" in text or "!" in text
+    if (len(anger) >= 2 or (anger and (s < 0.35 or raised or exclaimed)) or (neg and raised and s < 0.3)
+            or (complaint and exclaimed)):
         label = "angry"
     elif anger or (neg and s < 0.5) or s < 0.12:
         label = "negative"

@@ -58,7 +58,12 @@ class RegexRule(_Rule):
     type: Literal["regex"]
     pattern: str
     exclude_pattern: str | None = None
-    _v = field_validator("pattern", "exclude_pattern")(check_regex)
+    # matched by sound: a second pattern tried on the text in which every Chinese character
+    # that sounds like (same folded toneless pinyin as) a character written in this pattern is
+    # read as that character (Whisper's 我实/涡是 for 我是, 攻号 for 工号, 三一四好 for 三一四号).
+    # Write here only structures that stay specific when their cue words are misheard.
+    sound_pattern: str | None = None
+    _v = field_validator("pattern", "exclude_pattern", "sound_pattern")(check_regex)
 
 
 class ProximityRule(_PhraseOptions):
@@ -109,6 +114,12 @@ class SemanticRule(_Rule):
     min_similarity: float | dict[str, float] | None = None
     margin: float | dict[str, float] | None = None
     negation: bool = True
+    # a clause holding one of these context words is not judged (如果您还有不清楚的地方 / 您不知道
+    # 在哪的话: conditional offers of help, not refusals), as for keyword rules
+    exclude: list[str] = []
+    # ... and a turn holding one of these is not judged at all (这个我们这边办不了，我帮您转到专门
+    # 的部门: a refusal with an alternative offered is not a refusal)
+    exclude_turn: list[str] = []
     min_chars: int = Field(4, ge=1)  # shorter clauses (喂，请讲) carry too little meaning to judge
     label: str = ""  # names the finding (e.g. refusal), shown in the flag's rule id
     # how a clause is judged (unset: the rubric's ``semantic.decision``):
@@ -270,6 +281,10 @@ class Calibration(BaseModel):
     classifier_slack: float = Field(0.1, ge=0, le=1)  # `either`: how far below min_similarity
     # `both`: a clause the classifier is this sure of matches without the nearest test (1 = never)
     sure_probability: float = Field(1.0, gt=0, le=1)
+    # ... but not when the clause is nearer than this to a sentence that means something else
+    # (a counter-example, another item's example, background talk) than to the rule's nearest
+    # example: the classifier generalises, it does not overrule a closer known meaning (unset: no check)
+    sure_counter_slack: float | None = Field(None, ge=0, le=1)
 
 
 class SemanticSettings(BaseModel):
@@ -386,7 +401,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "exclude", "a", "b", "first", "then", "near", "examples", "counter_examples", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..text.chinese import normalize_for_compare
 from ..text.phrases import find_phrase, find_phrases
-from ..text.pinyin_match import Match, syllables
+from ..text.pinyin_match import Match, by_sound, syllables
 from ..text.similarity import bigram_overlap
 from ..text.words import has_cue
 from . import rubric as R
@@ -95,12 +95,17 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
     pat, excl = re.compile(rule.pattern), re.compile(rule.exclude_pattern) if rule.exclude_pattern else None
     out = []
     for _, turn in ctx.turns_in(item.role):
-        for m in pat.finditer(turn.text):
-            if excl and any(x.start() < m.end() and m.start() < x.end() for x in excl.finditer(turn.text)):
+        text = turn.text
+        matches = list(pat.finditer(text))
+        if rule.sound_pattern and not matches:
+            text = by_sound(turn.text, rule.sound_pattern)
+            matches = list(re.compile(rule.sound_pattern).finditer(text))
+        for m in matches:
+            if excl and any(x.start() < m.end() and m.start() < x.end() for x in excl.finditer(text)):
                 continue
             t0 = char_time(turn, m.start())
             if _in_window(ctx, item, t0):
-                out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, m.group()))
+                out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, turn.text[m.start():m.end()]))
     return out
 
 
@@ -194,7 +199,9 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     allowed = {ti for ti, _ in ctx.turns_in(item.role)}
     rows = [k for k, (ti, s, e) in enumerate(cv.units)
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
-            and _in_window(ctx, item, char_time(ctx.turns[ti], s))]
+            and _in_window(ctx, item, char_time(ctx.turns[ti], s))
+            and not (rule.exclude and any(x and x in ctx.turns[ti].text[s:e] for x in rule.exclude))
+            and not (rule.exclude_turn and any(x and x in ctx.turns[ti].text for x in rule.exclude_turn))]
     if not rows:
         return None
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
@@ -279,6 +286,8 @@ def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarr
     if decision == "both":
         # both agree; a clause the classifier is sure of also matches
         sure = prob >= cal.sure_probability if cal.sure_probability < 1 else False
+        if cal.sure_counter_slack is not None:
+            sure = sure & (sc.best >= sc.counter - cal.sure_counter_slack)
         return (nearest & classifier) | (sure & near_enough & (sc.best > -1.0))
     return nearest | (classifier & near_enough)
 

@@ -26,6 +26,8 @@ def _syllable(ch: str) -> str:
 
     if not _CJK.match(ch):
         return ch.lower()
+    if ch == "您":  # the polite 你: the same word, and Whisper writes either
+        return "ni"
     return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
 
 
@@ -49,6 +51,40 @@ class Match:
     end: int
     distance: int  # syllable edits (substituted, inserted or dropped) between phrase and text
     mode: str  # exact | pinyin | fuzzy
+
+
+@lru_cache(maxsize=8192)
+def _strict_fold(syl: str) -> str:
+    """:func:`fold` without l/n: reading a whole sentence by sound (``by_sound``) with l = n
+    turns too many ordinary characters into pattern words (助理 -> 祝您)."""
+    s = syl
+    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if s.startswith(a):
+            s = b + s[len(a):]
+    return s[:-1] if s.endswith("ng") else s
+
+
+@lru_cache(maxsize=256)
+def _sound_map(pattern: str) -> dict[str, str]:
+    """Folded syllable -> the first Chinese character of ``pattern`` that has it."""
+    out: dict[str, str] = {}
+    for ch in to_simplified(pattern):
+        if _CJK.match(ch):
+            out.setdefault(_strict_fold(_syllable(ch)), ch)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def by_sound(text: str, pattern: str) -> str:
+    """``text`` with each Chinese character that is not written in ``pattern`` but sounds like one
+    that is replaced by that character (same length: offsets are kept), so a regex written with
+    the right characters also matches their homophones (我实 -> 我是, 攻号 -> 工号)."""
+    sounds = _sound_map(pattern)
+    literal = set(to_simplified(pattern))
+    return "".join(
+        ch if ch in literal or not _CJK.match(ch) else sounds.get(_strict_fold(_syllable(ch)), ch)
+        for ch in text
+    )
 
 
 @lru_cache(maxsize=65536)
