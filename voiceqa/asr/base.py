@@ -19,7 +19,11 @@ class AsrOptions:
     language: str = "zh"
     beam_size: int = 1
     batch_size: int = 8  # chunks decoded together (BatchedInferencePipeline)
-    chunk_length: float = 28.0  # seconds of packed speech per Whisper window (max 30)
+    # Seconds of packed speech per Whisper window (max 30). Real speech packed into 28 s windows
+    # lost whole regions (real clips packed one after another: CER 0.31 at 28 s vs 0.17 at 20 s,
+    # scripts/bench_transcribe.py --sets packed); 20 s keeps them at no cost in time once the
+    # encoder input is trimmed (below).
+    chunk_length: float = 20.0
     gap: float = 0.25  # silence inserted between packed regions
     # Token limit per decode, from the window's speech: Mandarin runs 3-5 characters/s (about
     # 1-1.5 tokens each), so a window that reaches tokens_per_second * speech + token_margin is
@@ -28,9 +32,15 @@ class AsrOptions:
     tokens_per_second: float = 10.0
     token_margin: int = 20
     # Whisper was trained on 30 s inputs, padded; CTranslate2 also encodes shorter ones. A batch
-    # whose windows are all shorter is encoded at the longest one's length (whole seconds), but
-    # never shorter than this. 30 = always the full 30 s.
-    min_encode_seconds: float = 30.0
+    # whose longest window holds at least this many seconds is encoded at that length (whole
+    # seconds) instead of padded to 30 s: the encoder is half the stage's time and the padding is
+    # a third of it. Shorter batches keep the 30 s input (single short clips encoded short lost
+    # characters: real clips CER 0.186 -> 0.192). 30 = always the full 30 s.
+    min_encode_seconds: float = 15.0
+    # A region of at least this many seconds that came back without a word (Whisper skips a
+    # stretch of a packed window now and then, most often a short turn at its end) is decoded
+    # again in a window of its own. 0 = never.
+    retry_empty_seconds: float = 1.0
     # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
     # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.
     initial_prompt: str | None = "以下是普通话的句子。"

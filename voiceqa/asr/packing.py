@@ -69,10 +69,10 @@ def split_long(
 
 
 def pack(
-    sources: Mapping[str, np.ndarray], regions: list[Region], rate: int, window: float, gap: float
+    sources: Mapping[str, np.ndarray], regions: list[Region], rate: int, window: float, gap: float, solo: bool = False
 ) -> tuple[np.ndarray, list[PackedWindow]]:
     """Concatenate ``regions`` into windows of at most ``window`` seconds, one speaker per
-    window; each region is cut from ``sources[region.speaker]``."""
+    window (``solo``: one region per window); each region is cut from ``sources[region.speaker]``."""
     pieces: list[np.ndarray] = []
     windows: list[PackedWindow] = []
     cursor = 0.0
@@ -84,7 +84,7 @@ def pack(
         length = len(a) / rate
         if length <= 0:
             continue
-        if cur is None or reg.speaker != speaker or (cursor + length - cur.start) > window:
+        if cur is None or solo or reg.speaker != speaker or (cursor + length - cur.start) > window:
             speaker = reg.speaker
             cur = PackedWindow(start=cursor, end=cursor, placements=[])
             windows.append(cur)
