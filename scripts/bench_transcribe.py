@@ -27,8 +27,10 @@ Variants (the bare ones see the whole file, no VAD):
   voiceqa-tight    greedy on the tight VAD regions (pad 0.1 s, no ASR padding or joining), as
                    before issue 10
   voiceqa-nolimit  no token limit per window (Whisper's own 448)
-  voiceqa-28       the ASR stage before the window change: 28 s windows, always padded to a 30 s
-                   encoder input, no second decode of regions that came back empty
+  voiceqa-24       windows of 24 s of speech instead of 20 (AsrOptions.chunk_length)
+  voiceqa-28       the ASR stage's settings before issue 10's third pass: 28 s windows, always
+                   padded to a 30 s encoder input, no second decode of speech that came back
+                   without words (the even spreading of a speaker's speech over windows applies)
   voiceqa-seg      mono sets only: pyannote's segmentation model before the CAM++ windows
                    (SeparationOptions.segmentation, automatic when the speaker count is unknown)
 
@@ -68,7 +70,7 @@ from voiceqa.text.chinese import cer, to_simplified  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PROMPT = "以下是普通话的句子。"
-VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-28", "voiceqa-seg")
+VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-24", "voiceqa-28", "voiceqa-seg")
 MONO_ONLY = ("voiceqa-seg",)
 SETS = ("clips", "tel", "packed", "stereo", "mono", "conv")
 
@@ -116,7 +118,8 @@ def make_pipelines(threads: int) -> dict[str, CallTranscriber]:
         "voiceqa-beam5": replace(base, asr=replace(base.asr, beam_size=5)),
         "voiceqa-tight": replace(base, sep=tight),
         "voiceqa-nolimit": replace(base, asr=replace(base.asr, tokens_per_second=0.0)),
-        "voiceqa-28": replace(base, asr=replace(base.asr, chunk_length=28.0, min_encode_seconds=30.0, retry_empty_seconds=0.0)),
+        "voiceqa-24": replace(base, asr=replace(base.asr, chunk_length=24.0)),
+        "voiceqa-28": replace(base, asr=replace(base.asr, chunk_length=28.0, min_encode_seconds=30.0, retry_unheard_seconds=0.0)),
         "voiceqa-seg": replace(base, sep=replace(base.sep, segmentation=True)),
     }
     asr = {}  # one loaded model per beam setting (the Whisper weights are cached per process)

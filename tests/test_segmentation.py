@@ -66,6 +66,21 @@ def test_pack_and_locate_round_trip():
     assert idx == 0 and abs(orig - 3.0) < 1e-6
 
 
+def test_a_speakers_speech_is_spread_evenly_over_its_windows():
+    rate = 100
+    audio = np.ones(200 * rate, dtype=np.float32)
+    regions = [Region(4.0 * k, 4.0 * k + 3.0, "A") for k in range(15)]  # 45 s of speech
+    regions += [Region(100.0 + 3.0 * k, 100.0 + 3.0 * k + 2.0, "B") for k in range(5)]  # 10 s
+    _, windows = pack({"A": audio, "B": audio}, regions, rate, window=20.0, gap=0.25)
+    lengths = {spk: [round(w.end - w.start, 2) for w in windows if regions[w.placements[0].index].speaker == spk]
+               for spk in "AB"}
+    # not 20 + 20 + 5: three windows of about 15 s (no short remainder padded to 30 s)
+    assert len(lengths["A"]) == 3 and min(lengths["A"]) >= 14.0 and max(lengths["A"]) <= 20.0
+    assert len(lengths["B"]) == 1
+    _, solo = pack({"A": audio, "B": audio}, regions, rate, window=20.0, gap=0.25, solo=True)
+    assert len(solo) == len(regions)
+
+
 def test_asr_regions_are_padded_and_joined_but_never_cover_the_other_speaker():
     from voiceqa.vad import widen_for_asr
 
@@ -184,7 +199,7 @@ def test_a_region_whisper_skipped_is_decoded_again(dev_calls, monkeypatch):
     assert len(calls) == 2 and len(out[1].text) >= 3 and out[0].text and out[2].text
     assert all(skipped.start - 0.01 <= w.start <= w.end <= skipped.end + 0.01 for w in out[1].words)
     calls.clear()
-    out = WhisperBackend(AsrOptions(retry_empty_seconds=0.0)).transcribe_regions(
+    out = WhisperBackend(AsrOptions(retry_unheard_seconds=0.0)).transcribe_regions(
         {"A": agent}, [Region(r.start, r.end, "A") for r in regions])
     assert len(calls) == 1 and out[1].text == ""
 

@@ -5,7 +5,8 @@ Batched decoding has no temperature fallback, so a window that comes back as a r
 loop, as silence, or with far fewer characters than its speech implies is decoded again on
 its own with beam search and faster-whisper's temperature fallback.
 
-A region that comes back without a word is decoded again in a window of its own. Every decode has a token limit proportional to the window's speech
+Speech that comes back without words (a whole region, or the end of one) is decoded again in a
+window of its own. Every decode has a token limit proportional to the window's speech
 (:meth:`WhisperBackend.token_limit`): a loop stops there instead of running to 448 tokens
 and holding up the whole batch. Windows are batched with others of similar length, so one
 long window does not lift the limit of short ones.
@@ -223,14 +224,20 @@ class WhisperBackend:
         if not regions:
             return results
         words_by_region = self._recognise(sources, regions)
-        if o.retry_empty_seconds > 0:
-            # regions Whisper skipped inside a packed window (often a short one at its end): decode
-            # them again, each in a window of its own
-            empty = [i for i, r in enumerate(regions) if i not in words_by_region and r.end - r.start >= o.retry_empty_seconds]
-            if empty:
-                log.info("%d speech regions came back empty: decoding them again", len(empty))
-                again = self._recognise(sources, [regions[i] for i in empty], solo=True)
-                words_by_region.update({empty[k]: words for k, words in again.items()})
+        if o.retry_unheard_seconds > 0:
+            # speech Whisper did not hear: a region with no word, or whose words end well before
+            # it does (the decoder ended the window early, often at a change of voice or a long
+            # pause); that stretch is decoded again in a window of its own
+            unheard = []
+            for i, r in enumerate(regions):
+                heard = max((w.end for w in words_by_region.get(i, [])), default=r.start)
+                if r.end - heard >= o.retry_unheard_seconds:
+                    unheard.append((i, Region(heard, r.end, r.speaker)))
+            if unheard:
+                log.info("%d stretches of speech came back without words: decoding them again", len(unheard))
+                again = self._recognise(sources, [stretch for _, stretch in unheard], solo=True)
+                for k, words in sorted(again.items()):
+                    words_by_region.setdefault(unheard[k][0], []).extend(words)
 
         for idx, words in words_by_region.items():
             text = chinese_punctuation(hal.collapse_repeats(to_simplified("".join(w.text for w in words))))
