@@ -8,6 +8,8 @@ Sets:
   clips   real human speech with reference text: ../shared/real_clips tier A + the
           agent_magicdata_* lines of ../shared/real_calls (16 kHz), one speaker
   tel     the same clips through the telephone simulation (300-3400 Hz, 8 kHz, mu-law)
+  packed  the same clips one after another in one file (0.6 s apart, one stream): real speech
+          packed into Whisper windows as a call channel's turns are (a clip alone is one window)
   stereo  the dev calls, one party per channel
   mono    the dev calls' mono mix (diarization)
   conv    real two-party conversations recorded one speaker per channel (../shared/real_calls/
@@ -25,8 +27,10 @@ Variants (the bare ones see the whole file, no VAD):
   voiceqa-tight    greedy on the tight VAD regions (pad 0.1 s, no ASR padding or joining), as
                    before issue 10
   voiceqa-nolimit  no token limit per window (Whisper's own 448)
-  voiceqa-short    batches of windows shorter than 30 s encoded at their own length (at least
-                   --min-encode s, default 10) instead of padded to 30 s (AsrOptions.min_encode_seconds)
+  voiceqa-24       windows of 24 s of speech instead of 20 (AsrOptions.chunk_length)
+  voiceqa-28       the ASR stage's settings before issue 10's third pass: 28 s windows, always
+                   padded to a 30 s encoder input, no second decode of speech that came back
+                   without words (the even spreading of a speaker's speech over windows applies)
   voiceqa-seg      mono sets only: pyannote's segmentation model before the CAM++ windows
                    (SeparationOptions.segmentation, automatic when the speaker count is unknown)
 
@@ -66,9 +70,9 @@ from voiceqa.text.chinese import cer, to_simplified  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PROMPT = "以下是普通话的句子。"
-VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-short", "voiceqa-seg")
+VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-24", "voiceqa-28", "voiceqa-seg")
 MONO_ONLY = ("voiceqa-seg",)
-SETS = ("clips", "tel", "stereo", "mono", "conv")
+SETS = ("clips", "tel", "packed", "stereo", "mono", "conv")
 
 
 def real_clips(shared: Path) -> list[tuple[Path, str]]:
@@ -83,6 +87,19 @@ def real_clips(shared: Path) -> list[tuple[Path, str]]:
     return out
 
 
+def packed_clips(clips: list[tuple[Path, str]], out: Path, pause: float = 0.6) -> tuple[Path, str]:
+    """All clips in one 16 kHz file, ``pause`` s of silence apart, and their joined reference."""
+    import numpy as np
+    import soundfile as sf
+
+    silence = np.zeros(int(pause * 16000), dtype=np.float32)
+    pieces = []
+    for wav, _ in clips:
+        pieces += [load_audio(wav).mono().astype(np.float32), silence]
+    sf.write(out, np.concatenate(pieces), 16000)
+    return out, "".join(ref for _, ref in clips)
+
+
 def dev_items(shared: Path, calls: int, mode: str) -> list[tuple[Path, str, dict]]:
     out = []
     for truth_path in sorted((shared / "dev_calls").glob("call_*.json"))[:calls]:
@@ -93,7 +110,7 @@ def dev_items(shared: Path, calls: int, mode: str) -> list[tuple[Path, str, dict
     return out
 
 
-def make_pipelines(threads: int, min_encode: float = 10.0) -> dict[str, CallTranscriber]:
+def make_pipelines(threads: int) -> dict[str, CallTranscriber]:
     base = TranscribeOptions.from_settings(threads=threads)
     tight = replace(base.sep, vad=replace(base.sep.vad, asr_pad=0.0, asr_merge_gap=0.0))
     options = {
@@ -101,7 +118,8 @@ def make_pipelines(threads: int, min_encode: float = 10.0) -> dict[str, CallTran
         "voiceqa-beam5": replace(base, asr=replace(base.asr, beam_size=5)),
         "voiceqa-tight": replace(base, sep=tight),
         "voiceqa-nolimit": replace(base, asr=replace(base.asr, tokens_per_second=0.0)),
-        "voiceqa-short": replace(base, asr=replace(base.asr, min_encode_seconds=min_encode)),
+        "voiceqa-24": replace(base, asr=replace(base.asr, chunk_length=24.0)),
+        "voiceqa-28": replace(base, asr=replace(base.asr, chunk_length=28.0, min_encode_seconds=30.0, retry_unheard_seconds=0.0)),
         "voiceqa-seg": replace(base, sep=replace(base.sep, segmentation=True)),
     }
     asr = {}  # one loaded model per beam setting (the Whisper weights are cached per process)
@@ -151,12 +169,11 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--threads", type=int, default=2, help="CTranslate2 / torch threads")
-    ap.add_argument("--min-encode", type=float, default=10.0, help="voiceqa-short: shortest encoder input (s)")
     args = ap.parse_args()
 
     path, _ = resolve_model(None)
     model = load_whisper(str(path), "cpu", "default", args.threads)
-    pipelines = make_pipelines(args.threads, args.min_encode)
+    pipelines = make_pipelines(args.threads)
     singles = {name: single_speaker(p) for name, p in pipelines.items()}
     tmp = Path(tempfile.mkdtemp(prefix="voiceqa-bench-"))
 
@@ -165,6 +182,8 @@ def main() -> None:
         if s in ("clips", "tel"):
             clips = real_clips(args.shared)
             items[s] = clips if s == "clips" else [(write_telephone_wav(w, tmp / w.name), ref) for w, ref in clips]
+        elif s == "packed":
+            items[s] = [packed_clips(real_clips(args.shared), tmp / "packed_clips.wav")]
         elif s == "conv":
             items[s] = [(w, None) for w in sorted((args.shared / "real_calls").glob("conv_*.wav"))]
         else:
@@ -206,7 +225,7 @@ def main() -> None:
                 elif variant == "bare-beam1":
                     text = run_bare(model, audio, 1)
                 else:
-                    p = (singles if s in ("clips", "tel") else pipelines)[variant]
+                    p = (singles if s in ("clips", "tel", "packed") else pipelines)[variant]
                     tr = p.transcribe_audio(audio)
                     text = "".join(x.text for x in sorted(tr.turns, key=lambda x: x.start))
                     for k, v in tr.timings.items():

@@ -66,6 +66,21 @@ def test_pack_and_locate_round_trip():
     assert idx == 0 and abs(orig - 3.0) < 1e-6
 
 
+def test_a_speakers_speech_is_spread_evenly_over_its_windows():
+    rate = 100
+    audio = np.ones(200 * rate, dtype=np.float32)
+    regions = [Region(4.0 * k, 4.0 * k + 3.0, "A") for k in range(15)]  # 45 s of speech
+    regions += [Region(100.0 + 3.0 * k, 100.0 + 3.0 * k + 2.0, "B") for k in range(5)]  # 10 s
+    _, windows = pack({"A": audio, "B": audio}, regions, rate, window=20.0, gap=0.25)
+    lengths = {spk: [round(w.end - w.start, 2) for w in windows if regions[w.placements[0].index].speaker == spk]
+               for spk in "AB"}
+    # not 20 + 20 + 5: three windows of about 15 s (no short remainder padded to 30 s)
+    assert len(lengths["A"]) == 3 and min(lengths["A"]) >= 14.0 and max(lengths["A"]) <= 20.0
+    assert len(lengths["B"]) == 1
+    _, solo = pack({"A": audio, "B": audio}, regions, rate, window=20.0, gap=0.25, solo=True)
+    assert len(solo) == len(regions)
+
+
 def test_asr_regions_are_padded_and_joined_but_never_cover_the_other_speaker():
     from voiceqa.vad import widen_for_asr
 
@@ -145,6 +160,48 @@ def test_token_limit_follows_the_window_speech():
     fast = WhisperBackend(AsrOptions(tokens_per_second=100.0))
     assert asr.token_limit(window(3.0)) < fast.token_limit(window(28.0)) < asr.model.max_length - 10
     assert WhisperBackend(AsrOptions(tokens_per_second=0.0)).token_limit(window(28.0)) is None
+
+
+def test_encoder_input_is_trimmed_only_for_full_windows():
+    from voiceqa.asr import AsrOptions, WhisperBackend
+
+    asr = WhisperBackend(AsrOptions(min_encode_seconds=15.0))
+    assert asr.encode_seconds(18.3) == 19 and asr.encode_seconds(20.0) == 20
+    assert asr.encode_seconds(8.0) == 30  # a short window keeps Whisper's padded 30 s
+    assert WhisperBackend(AsrOptions(min_encode_seconds=30.0)).encode_seconds(20.0) == 30
+
+
+def test_a_region_whisper_skipped_is_decoded_again(dev_calls, monkeypatch):
+    """Whisper now and then returns nothing for one stretch of a packed window; that region is
+    decoded again (here the first decode is made to hear silence there)."""
+    from voiceqa.asr import AsrOptions, WhisperBackend
+
+    audio = load_audio(dev_calls / "call_001_stereo.wav")
+    agent = audio.channel(0).astype(np.float32)
+    regions = [r for r in detect_speech([agent], audio.rate, VadOptions())["S0"] if r.end - r.start >= 1.5][:3]
+    assert len(regions) == 3
+    skipped = regions[1]
+    calls = []
+    real = WhisperBackend._decode_batched
+
+    def deaf_once(self, stream, windows):
+        calls.append(len(windows))
+        if len(calls) == 1:
+            stream = stream.copy()
+            for w in windows:
+                for p in w.placements:
+                    if p.index == 1:
+                        stream[int(p.packed_start * 16000): int((p.packed_start + p.length) * 16000)] = 0.0
+        return real(self, stream, windows)
+
+    monkeypatch.setattr(WhisperBackend, "_decode_batched", deaf_once)
+    out = WhisperBackend(AsrOptions()).transcribe_regions({"A": agent}, [Region(r.start, r.end, "A") for r in regions])
+    assert len(calls) == 2 and len(out[1].text) >= 3 and out[0].text and out[2].text
+    assert all(skipped.start - 0.01 <= w.start <= w.end <= skipped.end + 0.01 for w in out[1].words)
+    calls.clear()
+    out = WhisperBackend(AsrOptions(retry_unheard_seconds=0.0)).transcribe_regions(
+        {"A": agent}, [Region(r.start, r.end, "A") for r in regions])
+    assert len(calls) == 1 and out[1].text == ""
 
 
 def test_known_speaker_count_needs_no_segmentation_model(dev_calls):

@@ -69,28 +69,41 @@ def split_long(
 
 
 def pack(
-    sources: Mapping[str, np.ndarray], regions: list[Region], rate: int, window: float, gap: float
+    sources: Mapping[str, np.ndarray], regions: list[Region], rate: int, window: float, gap: float, solo: bool = False
 ) -> tuple[np.ndarray, list[PackedWindow]]:
     """Concatenate ``regions`` into windows of at most ``window`` seconds, one speaker per
-    window; each region is cut from ``sources[region.speaker]``."""
+    window (``solo``: one region per window); each region is cut from ``sources[region.speaker]``.
+
+    A speaker's speech is spread evenly over as few windows as hold it (45 s in 20 s windows:
+    three of about 15 s, not 20 + 20 + 5), so no window is a short remainder that must be
+    padded to Whisper's 30 s."""
     pieces: list[np.ndarray] = []
     windows: list[PackedWindow] = []
     cursor = 0.0
     cur: PackedWindow | None = None
     silence = np.zeros(int(gap * rate), dtype=np.float32)
     speaker = None
-    for idx, reg in sorted(split_long(regions, window - gap, sources, rate), key=lambda p: (p[1].speaker, p[1].start)):
-        a = sources[reg.speaker][int(reg.start * rate): int(reg.end * rate)]
+    parts = [(idx, reg, sources[reg.speaker][int(reg.start * rate): int(reg.end * rate)])
+             for idx, reg in sorted(split_long(regions, window - gap, sources, rate), key=lambda p: (p[1].speaker, p[1].start))]
+    parts = [(idx, reg, a) for idx, reg, a in parts if len(a)]
+    left: dict[str, float] = {}  # each speaker's speech not yet placed (with its gaps)
+    for _, reg, a in parts:
+        left[reg.speaker] = left.get(reg.speaker, 0.0) + len(a) / rate + gap
+    target = window
+    for idx, reg, a in parts:
         length = len(a) / rate
-        if length <= 0:
-            continue
-        if cur is None or reg.speaker != speaker or (cursor + length - cur.start) > window:
+        fill = cursor - cur.start if cur is not None else 0.0
+        # a new window when the speaker changes, this part does not fit, or most of it would
+        # lie past the even share (the windows still needed split what is left equally)
+        if cur is None or solo or reg.speaker != speaker or fill + length > window or fill + length / 2 > target:
             speaker = reg.speaker
+            target = left[speaker] / max(1, int(np.ceil(left[speaker] / window)))
             cur = PackedWindow(start=cursor, end=cursor, placements=[])
             windows.append(cur)
         cur.placements.append(Placement(idx, cursor, reg.start, length))
         pieces.extend([a.astype(np.float32), silence])
         cursor += length + gap
+        left[speaker] -= length + gap
         cur.end = cursor - gap
     stream = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
     return stream, windows

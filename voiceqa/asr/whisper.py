@@ -1,11 +1,12 @@
-"""faster-whisper backend: packs speech regions into 30 s windows, decodes them in batches,
+"""faster-whisper backend: packs speech regions into Whisper windows (20 s of speech), decodes them in batches,
 maps word times back to the regions, converts to Simplified and strips hallucinations.
 
 Batched decoding has no temperature fallback, so a window that comes back as a repetition
 loop, as silence, or with far fewer characters than its speech implies is decoded again on
 its own with beam search and faster-whisper's temperature fallback.
 
-Every decode has a token limit proportional to the window's speech
+Speech that comes back without words (a whole region, or the end of one) is decoded again in a
+window of its own. Every decode has a token limit proportional to the window's speech
 (:meth:`WhisperBackend.token_limit`): a loop stops there instead of running to 448 tokens
 and holding up the whole batch. Windows are batched with others of similar length, so one
 long window does not lift the limit of short ones.
@@ -120,18 +121,32 @@ class WhisperBackend:
         speech = sum(p.length for p in window.placements)
         return max(1, min(self._room(), int(o.tokens_per_second * speech + o.token_margin)))
 
+    def encode_seconds(self, longest: float) -> int:
+        """Encoder input for a batch whose longest window is ``longest`` s: its own length (whole
+        seconds) when at least ``min_encode_seconds``, else Whisper's padded 30 s."""
+        o = self.options
+        if longest >= o.min_encode_seconds:
+            return min(30, int(np.ceil(longest)))
+        return 30
+
     def _decode_batched(self, stream: np.ndarray, windows: list[PackedWindow]) -> list[list]:
         o = self.options
         pipeline = _batched_pipeline()(self.model)
         limits = [self.token_limit(w) for w in windows]
-        # windows of similar length decode together: a batch runs until its longest output ends
-        order = sorted(range(len(windows)), key=lambda i: (limits[i] or 0, windows[i].start))
+        # windows of similar length decode together (a batch runs until its longest output
+        # ends); those encoded at their own length never share a batch with padded ones
+        padded = [windows[i].end - windows[i].start < o.min_encode_seconds for i in range(len(windows))]
+        order = sorted(range(len(windows)), key=lambda i: (padded[i], limits[i] or 0, windows[i].start))
+        batches = []
+        for kind in (False, True):
+            group = [i for i in order if padded[i] == kind]
+            batches += [group[b: b + o.batch_size] for b in range(0, len(group), o.batch_size)]
         per_window: list[list] = [[] for _ in windows]
-        for b in range(0, len(order), o.batch_size):
-            batch = sorted(order[b: b + o.batch_size], key=lambda i: windows[i].start)
+        for batch in batches:
+            batch = sorted(batch, key=lambda i: windows[i].start)
             wanted = [limits[i] for i in batch]
             longest = max(windows[i].end - windows[i].start for i in batch)
-            pipeline.frames = int(np.ceil(max(longest, o.min_encode_seconds))) * FRAMES_PER_SECOND
+            pipeline.frames = self.encode_seconds(longest) * FRAMES_PER_SECOND
             segments, _ = pipeline.transcribe(
                 stream,
                 language=o.language,
@@ -182,17 +197,15 @@ class WhisperBackend:
         chars = sum(len(s.text.strip()) for s in kept)
         return len(kept) < len(segs) or (speech > 4.0 and chars < MIN_CHARS_PER_SEC * speech)
 
-    def transcribe_regions(self, sources: Mapping[str, np.ndarray], regions: list[Region]) -> list[RegionText]:
+    def _recognise(self, sources: Mapping[str, np.ndarray], regions: list[Region], solo: bool = False) -> dict[int, list[Word]]:
+        """Pack ``regions`` into windows (``solo``: one each), decode them (again alone where the
+        batched output looks unreliable) and give each region index the words heard in it."""
         o = self.options
-        results = [RegionText(region=r, text="") for r in regions]
-        if not regions:
-            return results
-        stream, windows = pack(sources, regions, RATE, min(o.chunk_length, 30.0), o.gap)
-        if not windows:
-            return results
-        per_window = self._decode_batched(stream, windows)
+        stream, windows = pack(sources, regions, RATE, min(o.chunk_length, 30.0), o.gap, solo=solo)
         words_by_region: dict[int, list[Word]] = {}
-        for window, segs in zip(windows, per_window):
+        if not windows:
+            return words_by_region
+        for window, segs in zip(windows, self._decode_batched(stream, windows)):
             if self._needs_retry(segs, window):
                 log.info("window at %.2f s: batched output unreliable, decoding again with fallback", window.placements[0].orig_start)
                 segs = self._decode_alone(stream, window)
@@ -203,6 +216,28 @@ class WhisperBackend:
                     idx, t0, t1 = locate_span(window, w.start, w.end)  # the region holding the word
                     prob = calibrate(w.probability, *self.calibration) if self.calibration else w.probability
                     words_by_region.setdefault(idx, []).append(Word(t0, max(t0, t1), to_simplified(w.word), prob))
+        return words_by_region
+
+    def transcribe_regions(self, sources: Mapping[str, np.ndarray], regions: list[Region]) -> list[RegionText]:
+        o = self.options
+        results = [RegionText(region=r, text="") for r in regions]
+        if not regions:
+            return results
+        words_by_region = self._recognise(sources, regions)
+        if o.retry_unheard_seconds > 0:
+            # speech Whisper did not hear: a region with no word, or whose words end well before
+            # it does (the decoder ended the window early, often at a change of voice or a long
+            # pause); that stretch is decoded again in a window of its own
+            unheard = []
+            for i, r in enumerate(regions):
+                heard = max((w.end for w in words_by_region.get(i, [])), default=r.start)
+                if r.end - heard >= o.retry_unheard_seconds:
+                    unheard.append((i, Region(heard, r.end, r.speaker)))
+            if unheard:
+                log.info("%d stretches of speech came back without words: decoding them again", len(unheard))
+                again = self._recognise(sources, [stretch for _, stretch in unheard], solo=True)
+                for k, words in sorted(again.items()):
+                    words_by_region.setdefault(unheard[k][0], []).extend(words)
 
         for idx, words in words_by_region.items():
             text = chinese_punctuation(hal.collapse_repeats(to_simplified("".join(w.text for w in words))))
