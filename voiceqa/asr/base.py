@@ -41,7 +41,8 @@ class AsrOptions:
     # Speech that came back without words (a whole region, or its end after the last word heard)
     # for at least this many seconds is decoded again in a window of its own: Whisper now and then
     # ends a packed window early, at a change of voice or a long pause, or skips a short turn at
-    # its end. 0 = never.
+    # its end; what is still unheard after the words that brought back is tried again, up to
+    # three rounds. 0 = never.
     retry_unheard_seconds: float = 1.0
     # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
     # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.
