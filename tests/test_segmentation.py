@@ -196,7 +196,7 @@ def test_a_region_whisper_skipped_is_decoded_again(dev_calls, monkeypatch):
 
     monkeypatch.setattr(WhisperBackend, "_decode_batched", deaf_once)
     out = WhisperBackend(AsrOptions()).transcribe_regions({"A": agent}, [Region(r.start, r.end, "A") for r in regions])
-    assert len(calls) == 2 and len(out[1].text) >= 3 and out[0].text and out[2].text
+    assert len(calls) >= 2 and len(out[1].text) >= 3 and out[0].text and out[2].text
     assert all(skipped.start - 0.01 <= w.start <= w.end <= skipped.end + 0.01 for w in out[1].words)
     calls.clear()
     out = WhisperBackend(AsrOptions(retry_unheard_seconds=0.0)).transcribe_regions(

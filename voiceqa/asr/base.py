@@ -34,14 +34,16 @@ class AsrOptions:
     # Whisper was trained on 30 s inputs, padded; CTranslate2 also encodes shorter ones. A batch
     # whose longest window holds at least this many seconds is encoded at that length (whole
     # seconds) instead of padded to 30 s: the encoder is half the stage's time. Shorter batches
-    # keep the 30 s input: single short clips encoded short lost characters (real clips CER
-    # 0.186 -> 0.245 with every input cut to 10 s), packed windows of 10-20 s did not (real clips
-    # packed: 0.167 padded, 0.173 trimmed). 30 = always the full 30 s.
-    min_encode_seconds: float = 10.0
+    # keep the 30 s input: short real speech encoded short can lose much of its text (the 12.4 s
+    # far-field meeting clip: CER 0.36 padded, 0.71 encoded at 12 s; every input cut to 10 s:
+    # real clips 0.186 -> 0.245), while windows of 15-20 s held (packed real clips 0.167 -> 0.170,
+    # dev calls unchanged). 30 = always the full 30 s.
+    min_encode_seconds: float = 15.0
     # Speech that came back without words (a whole region, or its end after the last word heard)
     # for at least this many seconds is decoded again in a window of its own: Whisper now and then
     # ends a packed window early, at a change of voice or a long pause, or skips a short turn at
-    # its end. 0 = never.
+    # its end; what is still unheard after the words that brought back is tried again, up to
+    # three rounds. 0 = never.
     retry_unheard_seconds: float = 1.0
     # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
     # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.

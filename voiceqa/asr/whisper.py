@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 RATE = 16000
 MIN_CHARS_PER_SEC = 2.0  # Mandarin speech runs 3-5 chars/s; fewer means Whisper skipped audio
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8)
+UNHEARD_ROUNDS = 3  # second decodes of speech that came back without words
 
 
 def _pick_device(device: str) -> str:
@@ -224,20 +225,24 @@ class WhisperBackend:
         if not regions:
             return results
         words_by_region = self._recognise(sources, regions)
-        if o.retry_unheard_seconds > 0:
-            # speech Whisper did not hear: a region with no word, or whose words end well before
-            # it does (the decoder ended the window early, often at a change of voice or a long
-            # pause); that stretch is decoded again in a window of its own
+        # speech Whisper did not hear: a region with no word, or whose words end well before it
+        # does (the decoder ended the window early, often at a change of voice or a long pause);
+        # that stretch is decoded again in a window of its own, and what is still unheard after
+        # the words that brought back, again (a few rounds, while each adds words)
+        for _ in range(UNHEARD_ROUNDS if o.retry_unheard_seconds > 0 else 0):
             unheard = []
             for i, r in enumerate(regions):
                 heard = max((w.end for w in words_by_region.get(i, [])), default=r.start)
                 if r.end - heard >= o.retry_unheard_seconds:
                     unheard.append((i, Region(heard, r.end, r.speaker)))
-            if unheard:
-                log.info("%d stretches of speech came back without words: decoding them again", len(unheard))
-                again = self._recognise(sources, [stretch for _, stretch in unheard], solo=True)
-                for k, words in sorted(again.items()):
-                    words_by_region.setdefault(unheard[k][0], []).extend(words)
+            if not unheard:
+                break
+            log.info("%d stretches of speech came back without words: decoding them again", len(unheard))
+            again = self._recognise(sources, [stretch for _, stretch in unheard], solo=True)
+            if not again:
+                break
+            for k, words in sorted(again.items()):
+                words_by_region.setdefault(unheard[k][0], []).extend(words)
 
         for idx, words in words_by_region.items():
             text = chinese_punctuation(hal.collapse_repeats(to_simplified("".join(w.text for w in words))))
