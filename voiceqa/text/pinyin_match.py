@@ -32,17 +32,23 @@ def _syllable(ch: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def fold(syl: str) -> str:
-    """Collapse confusable initials/finals so near-homophones compare equal."""
+def _strict_fold(syl: str) -> str:
+    """zh/ch/sh = z/c/s and -ng = -n; :func:`fold` without l = n, which ``by_sound`` leaves out:
+    reading a whole sentence by sound with l = n turns too many ordinary characters into pattern
+    words (助理 -> 祝您)."""
     s = syl
     for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
         if s.startswith(a):
             s = b + s[len(a):]
-    if s.endswith("ng"):
-        s = s[:-1]
-    if s.startswith("l"):
-        s = "n" + s[1:]
-    return s
+    return s[:-1] if s.endswith("ng") else s
+
+
+@lru_cache(maxsize=8192)
+def fold(syl: str) -> str:
+    """Collapse confusable initials/finals so near-homophones compare equal (:func:`_strict_fold`,
+    and l = n)."""
+    s = _strict_fold(syl)
+    return "n" + s[1:] if s.startswith("l") else s
 
 
 @dataclass(frozen=True)
@@ -51,17 +57,6 @@ class Match:
     end: int
     distance: int  # syllable edits (substituted, inserted or dropped) between phrase and text
     mode: str  # exact | pinyin | fuzzy
-
-
-@lru_cache(maxsize=8192)
-def _strict_fold(syl: str) -> str:
-    """:func:`fold` without l/n: reading a whole sentence by sound (``by_sound``) with l = n
-    turns too many ordinary characters into pattern words (助理 -> 祝您)."""
-    s = syl
-    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
-        if s.startswith(a):
-            s = b + s[len(a):]
-    return s[:-1] if s.endswith("ng") else s
 
 
 @lru_cache(maxsize=256)
