@@ -229,12 +229,15 @@ class WhisperBackend:
         # does (the decoder ended the window early, often at a change of voice or a long pause);
         # that stretch is decoded again in a window of its own, and what is still unheard after
         # the words that brought back, again (a few rounds, while each adds words)
+        tried: dict[int, float] = {}  # region -> where its last second decode started
         for _ in range(UNHEARD_ROUNDS if o.retry_unheard_seconds > 0 else 0):
             unheard = []
             for i, r in enumerate(regions):
                 heard = max((w.end for w in words_by_region.get(i, [])), default=r.start)
-                if r.end - heard >= o.retry_unheard_seconds:
+                # a stretch whose second decode brought nothing back is not decoded again
+                if r.end - heard >= o.retry_unheard_seconds and tried.get(i) != heard:
                     unheard.append((i, Region(heard, r.end, r.speaker)))
+                    tried[i] = heard
             if not unheard:
                 break
             log.info("%d stretches of speech came back without words: decoding them again", len(unheard))
