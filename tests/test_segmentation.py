@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from voiceqa.asr.packing import locate, pack
+from voiceqa.asr.packing import locate, pack, share
 from voiceqa.audio import load_audio
 from voiceqa.schema import Region
 from voiceqa.turns import build_turns
@@ -79,6 +79,20 @@ def test_a_speakers_speech_is_spread_evenly_over_its_windows():
     assert len(lengths["B"]) == 1
     _, solo = pack({"A": audio, "B": audio}, regions, rate, window=20.0, gap=0.25, solo=True)
     assert len(solo) == len(regions)
+
+
+def test_speech_that_would_only_fill_short_windows_gets_one_longer_window():
+    rate = 100
+    audio = np.ones(100 * rate, dtype=np.float32)
+    regions = [Region(3.0 * k, 3.0 * k + 2.25, "A") for k in range(10)]  # 25 s with the gaps
+    _, two = pack({"A": audio}, regions, rate, window=20.0, gap=0.25)
+    assert len(two) == 2 and max(w.end - w.start for w in two) < 15.0  # both would be padded to 30 s
+    _, one = pack({"A": audio}, regions, rate, window=20.0, gap=0.25, stretch=28.0, min_fill=15.0)
+    assert len(one) == 1 and 24.0 < one[0].end - one[0].start <= 28.0
+    # not past the stretch: 40 s stays two windows of 20 (each already long enough to encode short)
+    assert share(40.0, 20.0, stretch=28.0, min_fill=15.0) == 20.0
+    assert share(34.0, 20.0, stretch=28.0, min_fill=18.0) == 17.0  # one window would be 34 s > 28
+    assert share(25.0, 20.0) == 12.5  # off by default
 
 
 def test_asr_regions_are_padded_and_joined_but_never_cover_the_other_speaker():

@@ -24,6 +24,13 @@ class AsrOptions:
     # than into 20 s ones (real clips packed one after another: CER 0.31 vs 0.17), at no cost in
     # time once the encoder input is trimmed (below).
     chunk_length: float = 20.0
+    # A speaker whose speech would fill its chunk_length windows less than min_encode_seconds
+    # each (25 s: two of 12.5 s, both padded to 30 s) gets one window fewer, up to this long
+    # (one of 25 s, encoded at 25 s). One voice per window, so a longer window does not cost
+    # the words that a change of voice did in the packed real clips. Bench run 5 (4 dev calls,
+    # same run): stereo 0.76 -> 0.61 of bare's time, CER 0.096 -> 0.086; mono 0.95 -> 0.65,
+    # CER 0.114 -> 0.102; real clips and packed clips unchanged (26 s: 0.66 / 0.77). 0 = never.
+    stretch_length: float = 28.0
     gap: float = 0.25  # silence inserted between packed regions
     # Token limit per decode, from the window's speech: Mandarin runs 3-5 characters/s (about
     # 1-1.5 tokens each), so a window that reaches tokens_per_second * speech + token_margin is

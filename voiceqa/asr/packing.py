@@ -68,15 +68,28 @@ def split_long(
     return out
 
 
+def share(speech: float, window: float, stretch: float = 0.0, min_fill: float = 0.0) -> float:
+    """Seconds of speech per window when ``speech`` seconds are spread evenly over as few
+    windows of ``window`` s as hold them; when that leaves windows under ``min_fill`` s, one
+    window fewer as long as each stays within ``stretch`` s (25 s: one window of 25, not two
+    short ones)."""
+    n = max(1, int(np.ceil(speech / window)))
+    if n > 1 and speech / n < min_fill and speech / (n - 1) <= stretch:
+        n -= 1
+    return speech / n
+
+
 def pack(
-    sources: Mapping[str, np.ndarray], regions: list[Region], rate: int, window: float, gap: float, solo: bool = False
+    sources: Mapping[str, np.ndarray], regions: list[Region], rate: int, window: float, gap: float, solo: bool = False,
+    stretch: float = 0.0, min_fill: float = 0.0,
 ) -> tuple[np.ndarray, list[PackedWindow]]:
     """Concatenate ``regions`` into windows of at most ``window`` seconds, one speaker per
     window (``solo``: one region per window); each region is cut from ``sources[region.speaker]``.
 
     A speaker's speech is spread evenly over as few windows as hold it (45 s in 20 s windows:
     three of about 15 s, not 20 + 20 + 5), so no window is a short remainder that must be
-    padded to Whisper's 30 s."""
+    padded to Whisper's 30 s; where even shares would all be under ``min_fill`` s, windows of
+    up to ``stretch`` s are used instead (see ``share``)."""
     pieces: list[np.ndarray] = []
     windows: list[PackedWindow] = []
     cursor = 0.0
@@ -89,15 +102,16 @@ def pack(
     left: dict[str, float] = {}  # each speaker's speech not yet placed (with its gaps)
     for _, reg, a in parts:
         left[reg.speaker] = left.get(reg.speaker, 0.0) + len(a) / rate + gap
-    target = window
+    target = limit = window
     for idx, reg, a in parts:
         length = len(a) / rate
         fill = cursor - cur.start if cur is not None else 0.0
         # a new window when the speaker changes, this part does not fit, or most of it would
         # lie past the even share (the windows still needed split what is left equally)
-        if cur is None or solo or reg.speaker != speaker or fill + length > window or fill + length / 2 > target:
+        if cur is None or solo or reg.speaker != speaker or fill + length > limit or fill + length / 2 > target:
             speaker = reg.speaker
-            target = left[speaker] / max(1, int(np.ceil(left[speaker] / window)))
+            target = share(left[speaker], window, stretch, min_fill)
+            limit = max(window, target)
             cur = PackedWindow(start=cursor, end=cursor, placements=[])
             windows.append(cur)
         cur.placements.append(Placement(idx, cursor, reg.start, length))

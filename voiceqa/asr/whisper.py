@@ -202,7 +202,8 @@ class WhisperBackend:
         """Pack ``regions`` into windows (``solo``: one each), decode them (again alone where the
         batched output looks unreliable) and give each region index the words heard in it."""
         o = self.options
-        stream, windows = pack(sources, regions, RATE, min(o.chunk_length, 30.0), o.gap, solo=solo)
+        stream, windows = pack(sources, regions, RATE, min(o.chunk_length, 30.0), o.gap, solo=solo,
+                               stretch=min(o.stretch_length, 30.0), min_fill=o.min_encode_seconds)
         words_by_region: dict[int, list[Word]] = {}
         if not windows:
             return words_by_region
