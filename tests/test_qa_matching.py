@@ -284,3 +284,19 @@ def test_written_exclamation_with_an_escalation_is_anger():
     assert turn_emotion("把你们经理叫来！").label == "angry"
     assert turn_emotion("麻烦让你们经理给我回个电话").label != "angry"
     assert turn_emotion("太好了，谢谢你！").label == "calm"
+
+
+@pytest.mark.parametrize("text,category,satisfied", [
+    ("宁好，这里是银行信用卡中心", "missing_greeting", True),  # 宁好: 您好 as the ASR writes it (nin/ning)
+    ("您好几天没登录了，账户已经锁定", "missing_greeting", False),  # 您 好几天, not 您好
+    ("请问还有什么其他可以帮到您的吗", "missing_closing", True),  # "anything else I can help with"
+    ("感谢您的耐心等待，我这边查到您的订单了", "missing_closing", False),  # mid-call thanks
+    ("感谢您的来电，祝您生活愉快", "missing_closing", True),
+])
+def test_presence_structures_and_their_look_alikes(rubric, text, category, satisfied):
+    from voiceqa.qa.bench import BenchEntry, build_call, detected
+
+    entry = BenchEntry(id="t", industry="banking", direction="inbound", role="agent", text=text, labels=[])
+    call = build_call(entry, slot=category)
+    card = score_transcript(call.transcript, rubric)
+    assert detected(card, call, category) == satisfied, [(f.rule, f.evidence) for f in card.flags]

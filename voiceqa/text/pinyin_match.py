@@ -46,9 +46,10 @@ def _strict_fold(syl: str) -> str:
 @lru_cache(maxsize=8192)
 def fold(syl: str) -> str:
     """Collapse confusable initials/finals so near-homophones compare equal (:func:`_strict_fold`,
-    and l = n)."""
+    and l = n). 您 is read as 你 (ni), so nin/ning (宁好 for 您好) are too."""
     s = _strict_fold(syl)
-    return "n" + s[1:] if s.startswith("l") else s
+    s = "n" + s[1:] if s.startswith("l") else s
+    return "ni" if s == "nin" else s
 
 
 @dataclass(frozen=True)
