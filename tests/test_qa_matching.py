@@ -203,7 +203,13 @@ def test_lexicon_content_is_part_of_the_rubric_label(tmp_path):
     assert same.label == load_rubric().label and same.label.startswith("default@1+")
     lex = tmp_path / "lexicons" / "emotion.yaml"
     lex.write_text(lex.read_text(encoding="utf-8").replace("  - 岂有此理\n", ""), encoding="utf-8")
-    assert load_rubric(tmp_path / "r.yaml").label != same.label
+    before = load_rubric(tmp_path / "r.yaml").label
+    assert before != same.label
+    # an item edited without bumping `version` is a different rubric too
+    text = (tmp_path / "r.yaml").read_text(encoding="utf-8")
+    (tmp_path / "r.yaml").write_text(text.replace("    points: 10\n", "    points: 12\n", 1), encoding="utf-8")
+    edited = load_rubric(tmp_path / "r.yaml").label
+    assert edited.startswith("default@1+") and edited != before
 
 
 @pytest.mark.parametrize("body,message", [

@@ -339,13 +339,16 @@ class Rubric(BaseModel):
 
     @property
     def label(self) -> str:
-        """name@version+hash: the hash covers the lexicons' content and the encoder, so a
-        changed word list or model is a different rubric for batch and rescore."""
+        """name@version+hash: the hash covers everything that decides a score (items, points,
+        thresholds, windows, the lexicons' content, the encoder), so any edit of the rubric is a
+        different rubric for batch and rescore even when ``version`` was not bumped."""
         return f"{self.name}@{self.version}+{self.fingerprint}"
 
     @property
     def fingerprint(self) -> str:
-        key = json.dumps([self.lexicon.fingerprint, self.semantic.model_dump()], sort_keys=True, ensure_ascii=False)
+        # where the lexicon files live does not matter, only what they hold
+        scoring = self.model_dump(mode="json", exclude={"name", "version", "source", "lexicon", "lexicons"})
+        key = json.dumps([self.lexicon.fingerprint, scoring], sort_keys=True, ensure_ascii=False)
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
 
     def semantic_rules(self) -> list[tuple[Item, SemanticRule]]:
