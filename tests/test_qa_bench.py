@@ -13,7 +13,7 @@ import pytest
 
 from voiceqa.errors import InputError
 from voiceqa.qa.bench import (
-    DEFAULT_CLEAN, DEFAULT_NOISY, FILLERS, INDUSTRIES, MEASURED, PRESENCE, SKELETON, CategoryStats,
+    DEFAULT_CLEAN, DEFAULT_NOISY, BENCH_INDUSTRIES, FILLERS, MEASURED, PRESENCE, SKELETON, CategoryStats,
     build_call, detected, evaluate, load_bench,
 )
 from voiceqa.qa.bench_noise import noisy_text
@@ -52,7 +52,7 @@ def test_bench_data_is_valid_and_balanced(clean):
         assert pos >= 15, f"{c}: {pos} positives"
         assert hard >= 10, f"{c}: {hard} hard negatives"
     by_industry = Counter(e.industry for e in clean)
-    assert set(by_industry) == set(INDUSTRIES) and min(by_industry.values()) >= 30, by_industry
+    assert set(by_industry) == set(BENCH_INDUSTRIES) and min(by_industry.values()) >= 30, by_industry
     assert Counter(e.role for e in clean)["customer"] >= 100
     assert Counter(e.direction for e in clean)["outbound"] >= 40
     assert sum(e.severity_hint == "fatal" for e in clean) >= 10

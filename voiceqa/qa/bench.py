@@ -26,7 +26,9 @@ VIOLATION = ("forbidden_phrase", "agent_negative", "customer_complaint", "custom
 MEASURED = PRESENCE + VIOLATION
 AGENT_CATEGORIES = frozenset(PRESENCE + ("forbidden_phrase", "agent_negative"))
 CUSTOMER_CATEGORIES = frozenset(("customer_complaint", "customer_anger", "agent_care"))
-INDUSTRIES = ("telecom", "banking", "insurance", "ecommerce", "utilities", "travel", "government", "healthcare")
+# the eight of the own benchmark; education and property also occur in tests/data/qa_agent_dev
+BENCH_INDUSTRIES = ("telecom", "banking", "insurance", "ecommerce", "utilities", "travel", "government", "healthcare")
+INDUSTRIES = BENCH_INDUSTRIES + ("education", "property")
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CLEAN = REPO / "tests" / "data" / "qa_bench" / "utterances.yaml"

@@ -101,7 +101,9 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
             text = by_sound(turn.text, rule.sound_pattern)
             matches = list(re.compile(rule.sound_pattern).finditer(text))
         for m in matches:
-            if excl and any(x.start() < m.end() and m.start() < x.end() for x in excl.finditer(text)):
+            # the exclusion holds when it is written in the turn or heard in it by sound
+            if excl and any(x.start() < m.end() and m.start() < x.end()
+                            for t in {text, turn.text} for x in excl.finditer(t)):
                 continue
             t0 = char_time(turn, m.start())
             if _in_window(ctx, item, t0):
