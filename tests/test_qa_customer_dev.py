@@ -1,0 +1,62 @@
+"""The customer-side dev set (tests/data/qa_customer_dev): anger, insults aimed at the agent
+(agent_care) and escalation in wording written for it, plus hard negatives (praise, thanks,
+relief, excitement with exclamation marks, reported speech, self-deprecation, a complaint as
+a topic). The default rubric must hold its measured level on the clean and the noised copy."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from voiceqa.qa.bench import evaluate, load_bench
+from voiceqa.qa.rubric import load_rubric
+
+DATA = Path(__file__).resolve().parent / "data" / "qa_customer_dev"
+CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
+
+
+@pytest.fixture(scope="module")
+def sets():
+    return {"clean": load_bench(DATA / "utterances.yaml"), "noisy": load_bench(DATA / "utterances_noisy.yaml")}
+
+
+def test_dev_set_is_customer_side_and_balanced(sets):
+    clean, noisy = sets["clean"], sets["noisy"]
+    assert len(clean) >= 150 and [e.id for e in noisy] == [e.id for e in clean]
+    assert all(e.role == "customer" for e in clean)
+    pos = Counter(c for e in clean for c in e.labels)
+    assert pos["customer_anger"] >= 40 and pos["agent_care"] >= 30 and pos["customer_complaint"] >= 30, pos
+    assert sum(bool(e.negative_for) for e in clean) >= 60
+    # every insult aimed at the agent is anger too (tests/data/qa_bench/README.md)
+    assert all("customer_anger" in e.labels for e in clean if "agent_care" in e.labels)
+    for a, b in zip(clean, noisy):
+        assert (a.labels, a.negative_for) == (b.labels, b.negative_for) and a.text != b.text, a.id
+
+
+@pytest.fixture(scope="module")
+def results(sets):
+    rubric = load_rubric()
+    return {k: evaluate(v, rubric) for k, v in sets.items()}
+
+
+# Measured with the default rubric (P / R per category), see tests/data/qa_customer_dev/README.md.
+# Main before the customer-side families (6db99ef), clean: complaint 0.59/0.50, anger 0.69/0.48,
+# care 0.87/0.61. The floors sit about 0.05 under the measured figures of this version.
+FLOORS = {
+    "clean": {"customer_complaint": (0.80, 0.90), "customer_anger": (0.84, 0.88), "agent_care": (0.88, 0.95)},
+    "noisy": {"customer_complaint": (0.72, 0.80), "customer_anger": (0.84, 0.86), "agent_care": (0.82, 0.95)},
+}
+
+
+@pytest.mark.parametrize("which", ["clean", "noisy"])
+def test_customer_side_holds_its_measured_level(which, results):
+    res = results[which]
+    report = {c: (round(res.categories[c].precision, 2), round(res.categories[c].recall, 2)) for c in CUSTOMER}
+    for c in CUSTOMER:
+        p, r = FLOORS[which][c]
+        s = res.categories[c]
+        assert s.precision >= p and s.recall >= r, (c, report)
+    assert res.fatal_on_hard_negatives == [] and res.control_flags == []
+    # a customer line never raises an agent violation
+    assert res.categories["forbidden_phrase"].fp == 0 and res.categories["agent_negative"].fp == 0
