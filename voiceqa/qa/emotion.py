@@ -101,8 +101,9 @@ def sentiment(text: str) -> float:
 def _hits(text: str, words: tuple[str, ...], negation: frozenset[str], exclude: tuple[str, ...] = ()) -> list[str]:
     """Lexicon words said in ``text``: whole words, by pinyin from two characters on, not negated,
     not in a clause with an ``exclude`` word."""
-    found = {w for w, _ in find_phrases(text, _long(words), "pinyin", negation=negation, exclude=exclude)}
-    found |= {w for w, _ in find_phrases(text, _short(words), "exact", negation=negation, exclude=exclude)}
+    kw = {"negation": negation, "exclude": exclude, "exclude_by_sound": bool(exclude)}
+    found = {w for w, _ in find_phrases(text, _long(words), "pinyin", **kw)}
+    found |= {w for w, _ in find_phrases(text, _short(words), "exact", **kw)}
     return [w for w in words if w in found]
 
 

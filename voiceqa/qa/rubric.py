@@ -39,6 +39,8 @@ class _PhraseOptions(_Rule):
     negation: bool = True
     # a hit in a clause that also contains one of these does not count (如果您还有不清楚的地方)
     exclude: list[str] = []
+    # ... also when the context words were misheard (我真寺个笨蛋: 我真是), read by sound
+    exclude_by_sound: bool = False
     # ... nor a hit in a turn that contains one of these anywhere (我想给你们领导反映一下，小王服务特别好)
     exclude_turn: list[str] = []
 

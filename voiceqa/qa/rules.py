@@ -55,7 +55,7 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     as whole words, outside negation and excluded clauses when ``options`` (the rule) asks."""
     kw = {}
     if options is not None:
-        kw = {"whole_words": options.whole_words, "exclude": options.exclude,
+        kw = {"whole_words": options.whole_words, "exclude": options.exclude, "exclude_by_sound": options.exclude_by_sound,
               "negation": ctx.negation if options.negation else frozenset()}
     skip = options.exclude_turn if options is not None else ()
     out = []
