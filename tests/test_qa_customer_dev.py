@@ -61,3 +61,21 @@ def test_customer_side_holds_its_measured_level(which, results):
     assert res.fatal_on_hard_negatives == [] and res.control_flags == []
     # a customer line never raises an agent violation
     assert res.categories["forbidden_phrase"].fp == 0 and res.categories["agent_negative"].fp == 0
+
+
+def test_exclamations_by_valence_reported_speech_and_misheard_context():
+    from voiceqa.qa.emotion import EmotionLexicon, turn_emotion
+    from voiceqa.text.phrases import find_phrase
+
+    lex = EmotionLexicon.from_lexicon(load_rubric().lexicon)
+    # an exclamation mark is anger with a grievance, not with praise, thanks or relief
+    assert turn_emotion("说好的周三上门，到现在人影都没见到！", lex=lex).label == "angry"
+    assert turn_emotion("说好的周三上门，到现在人影都没见到。", lex=lex).label != "angry"
+    for happy in ("太好了！终于到账了，谢谢你们！", "哇，这么快就修好了！师傅辛苦了！"):
+        assert turn_emotion(happy, lex=lex).label != "angry", happy
+    # someone else's words are not the caller's anger
+    assert turn_emotion("我同事说你们是骗子，我想自己问问。", lex=lex).anger_hits == []
+    assert turn_emotion("你们就是骗子！", lex=lex).label == "angry"
+    # context words count when misheard, with exclude_by_sound only
+    assert find_phrase("我真寺个笨蛋", "笨蛋", "pinyin", exclude=["我真是个"])
+    assert not find_phrase("我真寺个笨蛋", "笨蛋", "pinyin", exclude=["我真是个"], exclude_by_sound=True)
