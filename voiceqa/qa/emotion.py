@@ -139,7 +139,8 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: E
     lex = lex or default_lexicon()
     s = sentiment(text)
     # words in a clause that reports someone else (听说你们是骗子) are not the speaker's anger
-    anger = _hits(text, lex.anger, lex.negation, lex.reported)
+    customer = role != "agent"  # the customer-side scopes below leave the agent's emotion as it was
+    anger = _hits(text, lex.anger, lex.negation, lex.reported if customer else ())
     neg = _hits(text, lex.negative, lex.negation)
     complaint = [] if role == "agent" else _complaint_hits(text, lex)
     if role == "agent":
@@ -150,9 +151,9 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: E
     # (说好的今天到，又延迟了！) a customer is angry too, but praise, thanks, relief and
     # excitement (太好了！终于到账了！) are exclaimed as much: positive valence vetoes the mark
     exclaimed = "！" in text or "!" in text
-    if exclaimed and lex.positive and not anger and _hits(text, lex.positive, lex.negation):
+    if customer and exclaimed and lex.positive and not anger and _hits(text, lex.positive, lex.negation):
         exclaimed = False
-    grievance = exclaimed and role != "agent" and bool(lex.grievance) and bool(neg or _hits(text, lex.grievance, lex.negation, lex.reported))
+    grievance = customer and exclaimed and bool(lex.grievance) and bool(neg or _hits(text, lex.grievance, lex.negation, lex.reported))
     if (len(anger) >= 2 or (anger and (s < 0.35 or raised or exclaimed)) or (neg and raised and s < 0.3)
             or (complaint and exclaimed) or grievance):
         label = "angry"

@@ -54,6 +54,9 @@ class KeywordRule(_PhraseOptions):
 
     type: Literal["keyword"]
     phrases: list[str] = Field(min_length=1)
+    # false: the phrases are not sentences the rubric knows (semantic counter-evidence and
+    # classifier negatives of every other rule), so adding such a list leaves meaning alone
+    known: bool = True
     match: Literal["any", "all", "at_least", "none"] = "any"
     n: int = 1
 
@@ -228,6 +231,8 @@ def item_phrases(item) -> tuple[str, ...]:
     """Every phrase and example an item's rules look for (what the item "means")."""
     out: list[str] = []
     for r in leaf_rules(item.rule):
+        if getattr(r, "known", True) is False:
+            continue
         for key in ("phrases", "examples", "insults"):
             out.extend(getattr(r, key, None) or [])
     return tuple(out)
