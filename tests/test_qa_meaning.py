@@ -134,7 +134,9 @@ def test_compatible_items_must_exist():
 
 def test_one_complaint_list_for_the_item_and_the_risk(rubric):
     lex = EmotionLexicon.from_lexicon(rubric.lexicon)
-    assert lex.complaint == rubric.lexicon.words("complaint_words") and lex.targets and lex.intent
+    # complaint_words (emotion.yaml) and complaint_words_more (customer.yaml): one joined list
+    words = tuple(dict.fromkeys(rubric.lexicon.words("complaint_words") + rubric.lexicon.words("complaint_words_more")))
+    assert lex.complaint == words and lex.targets and lex.intent
     assert "escalation_words" not in rubric.lexicon.lists and "escalation_targets" not in rubric.lexicon.lists
     for text, escalates in (("我要去消协告你们", True), ("我要投诉你们乱扣费", True), ("把你们领导叫来", True),
                             ("我是律师，想咨询一下业务", False), ("我想举报一个骚扰电话", False), ("起诉离婚的话保单要改吗", False)):

@@ -25,14 +25,24 @@ class EmotionLexicon:
     # a target (消协, 领导) counts only next to an intent (我要去|消协): complaint_targets/_intent
     targets: tuple[str, ...] = ()
     intent: tuple[str, ...] = ()
+    # customer.yaml (when the rubric names it): what an exclamation means (praise vs grievance)
+    # and clauses whose words are someone else's (我邻居说你们是骗子)
+    positive: tuple[str, ...] = ()  # anger_valence_positive
+    grievance: tuple[str, ...] = ()  # anger_grievance
+    reported: tuple[str, ...] = ()  # reported_speech
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon) -> "EmotionLexicon":
+        def joined(*names: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(w for n in names for w in lex.words(n)))
+
         return cls(
-            anger=tuple(dict.fromkeys(lex.words("emotion_anger") + lex.words("anger_exclamations"))), negative=lex.words("emotion_negative"),
-            complaint=lex.words("complaint_words"), customer_only=frozenset(lex.words("customer_only")),
+            anger=joined("emotion_anger", "anger_exclamations", "anger_idioms"), negative=lex.words("emotion_negative"),
+            complaint=joined("complaint_words", "complaint_words_more"), customer_only=frozenset(lex.words("customer_only") + lex.words("anger_idioms")),
             negation=frozenset(lex.words("negation_cues")),
-            targets=lex.words("complaint_targets"), intent=lex.words("complaint_intent"),
+            targets=joined("complaint_targets", "complaint_targets_more"), intent=joined("complaint_intent", "complaint_intent_more"),
+            positive=lex.words("anger_valence_positive"), grievance=lex.words("anger_grievance"),
+            reported=lex.words("reported_speech"),
         )
 
 
@@ -88,10 +98,12 @@ def sentiment(text: str) -> float:
     return float(prob if label == "pos" else 1 - prob)
 
 
-def _hits(text: str, words: tuple[str, ...], negation: frozenset[str]) -> list[str]:
-    """Lexicon words said in ``text``: whole words, by pinyin from two characters on, not negated."""
-    found = {w for w, _ in find_phrases(text, _long(words), "pinyin", negation=negation)}
-    found |= {w for w, _ in find_phrases(text, _short(words), "exact", negation=negation)}
+def _hits(text: str, words: tuple[str, ...], negation: frozenset[str], exclude: tuple[str, ...] = ()) -> list[str]:
+    """Lexicon words said in ``text``: whole words, by pinyin from two characters on, not negated,
+    not in a clause with an ``exclude`` word."""
+    kw = {"negation": negation, "exclude": exclude, "exclude_by_sound": bool(exclude)}
+    found = {w for w, _ in find_phrases(text, _long(words), "pinyin", **kw)}
+    found |= {w for w, _ in find_phrases(text, _short(words), "exact", **kw)}
     return [w for w in words if w in found]
 
 
@@ -126,16 +138,24 @@ def _complaint_hits(text: str, lex: EmotionLexicon) -> list[str]:
 def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: EmotionLexicon | None = None) -> TurnEmotion:
     lex = lex or default_lexicon()
     s = sentiment(text)
-    anger, neg = _hits(text, lex.anger, lex.negation), _hits(text, lex.negative, lex.negation)
+    # words in a clause that reports someone else (听说你们是骗子) are not the speaker's anger
+    customer = role != "agent"  # the customer-side scopes below leave the agent's emotion as it was
+    anger = _hits(text, lex.anger, lex.negation, lex.reported if customer else ())
+    neg = _hits(text, lex.negative, lex.negation)
     complaint = [] if role == "agent" else _complaint_hits(text, lex)
     if role == "agent":
         anger = [w for w in anger if w not in lex.customer_only]
     raised = arousal >= 4.0
     # a written exclamation mark is an emphatic delivery: with anger words, or a threat to
-    # escalate, the turn is angry (把你们主管叫来！), not a calm request
+    # escalate, the turn is angry (把你们主管叫来！), not a calm request; with a grievance
+    # (说好的今天到，又延迟了！) a customer is angry too, but praise, thanks, relief and
+    # excitement (太好了！终于到账了！) are exclaimed as much: positive valence vetoes the mark
     exclaimed = "！" in text or "!" in text
+    if customer and exclaimed and lex.positive and not anger and _hits(text, lex.positive, lex.negation):
+        exclaimed = False
+    grievance = customer and exclaimed and bool(lex.grievance) and bool(neg or _hits(text, lex.grievance, lex.negation, lex.reported))
     if (len(anger) >= 2 or (anger and (s < 0.35 or raised or exclaimed)) or (neg and raised and s < 0.3)
-            or (complaint and exclaimed)):
+            or (complaint and exclaimed) or grievance):
         label = "angry"
     elif anger or (neg and s < 0.5) or s < 0.12:
         label = "negative"

@@ -39,6 +39,10 @@ class _PhraseOptions(_Rule):
     negation: bool = True
     # a hit in a clause that also contains one of these does not count (如果您还有不清楚的地方)
     exclude: list[str] = []
+    # ... also when the context words were misheard (我真寺个笨蛋: 我真是), read by sound
+    exclude_by_sound: bool = False
+    # ... nor a hit in a turn that contains one of these anywhere (我想给你们领导反映一下，小王服务特别好)
+    exclude_turn: list[str] = []
 
 
 class KeywordRule(_PhraseOptions):
@@ -50,6 +54,9 @@ class KeywordRule(_PhraseOptions):
 
     type: Literal["keyword"]
     phrases: list[str] = Field(min_length=1)
+    # false: the phrases are not sentences the rubric knows (semantic counter-evidence and
+    # classifier negatives of every other rule), so adding such a list leaves meaning alone
+    known: bool = True
     match: Literal["any", "all", "at_least", "none"] = "any"
     n: int = 1
 
@@ -224,6 +231,8 @@ def item_phrases(item) -> tuple[str, ...]:
     """Every phrase and example an item's rules look for (what the item "means")."""
     out: list[str] = []
     for r in leaf_rules(item.rule):
+        if getattr(r, "known", True) is False:
+            continue
         for key in ("phrases", "examples", "insults"):
             out.extend(getattr(r, key, None) or [])
     return tuple(out)

@@ -55,10 +55,13 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     as whole words, outside negation and excluded clauses when ``options`` (the rule) asks."""
     kw = {}
     if options is not None:
-        kw = {"whole_words": options.whole_words, "exclude": options.exclude,
+        kw = {"whole_words": options.whole_words, "exclude": options.exclude, "exclude_by_sound": options.exclude_by_sound,
               "negation": ctx.negation if options.negation else frozenset()}
+    skip = options.exclude_turn if options is not None else ()
     out = []
     for ti, turn in ctx.turns_in(item.role):
+        if skip and any(x and x in turn.text for x in skip):
+            continue
         for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
             t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
             if _in_window(ctx, item, t0):

@@ -5,7 +5,8 @@ counts only when
 - a phrase of up to ``WORD_CHARS`` characters starts and ends on jieba word boundaries
   (滚 does not fire on 滚动, 工商 not on 工商银行, 烦 not on 麻烦);
 - no negation cue governs it (没有要投诉的意思), when negation cues are given;
-- its clause holds none of the ``exclude`` context words (如果您还有不清楚的地方);
+- its clause holds none of the ``exclude`` context words (如果您还有不清楚的地方), written or,
+  with ``exclude_by_sound``, misheard;
 - a phrase written with a final ``$`` ends its clause, but for particles (滚$ fires on 你给我滚吧,
   not on 滚烫 misheard as 滚躺).
 """
@@ -28,6 +29,7 @@ def find_phrase(
     whole_words: bool = True,
     negation: frozenset[str] = frozenset(),
     exclude: tuple[str, ...] | list[str] = (),
+    exclude_by_sound: bool = False,
 ) -> list[Match]:
     at_end = len(phrase) > 1 and phrase.endswith("$")
     if at_end:
@@ -50,6 +52,10 @@ def find_phrase(
             c0, c1 = clause_bounds(simple, m.start)
             clause = simple[c0:max(c1, m.end)]
             if any(x and x in clause for x in exclude):
+                continue
+            # context words misheard (我真寺 for 我真是): the same syllables count, from two
+            # characters on (one syllable sounds like too many others)
+            if exclude_by_sound and any(len(x) >= 2 and find(clause, x, "pinyin") for x in exclude):
                 continue
         out.append(m)
     return out
