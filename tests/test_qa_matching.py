@@ -306,3 +306,13 @@ def test_presence_structures_and_their_look_alikes(rubric, text, category, satis
     call = build_call(entry, slot=category)
     card = score_transcript(call.transcript, rubric)
     assert detected(card, call, category) == satisfied, [(f.rule, f.evidence) for f in card.flags]
+
+
+def test_a_farewell_is_never_negated(rubric):
+    from voiceqa.qa.bench import BenchEntry, build_call, detected
+
+    # a wish misheard so that a 没 lands just before the goodbye still closes the call
+    entry = BenchEntry(id="t", industry="insurance", direction="outbound", role="agent",
+                       text="好的，短信稍后发给您，老师没意见一块再见", labels=[])
+    call = build_call(entry, slot="missing_closing")
+    assert detected(score_transcript(call.transcript, rubric), call, "missing_closing")
