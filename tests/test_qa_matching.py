@@ -127,6 +127,24 @@ def test_missing_greeting_goes_to_review_when_recognition_is_doubtful(rubric):
     assert "missing_greeting" in flags_by(card2)
 
 
+def test_fatal_evidence_heard_only_doubtfully_goes_to_review(rubric):
+    from voiceqa.schema import Word
+
+    def curse(probability):
+        transcript = with_turn("agent", "你有病吧，自己看说明书")
+        turn = next(t for t in transcript.turns if t.text.startswith("你有病"))
+        turn.words = [Word(20.5 + 0.4 * k, 20.9 + 0.4 * k, ch, probability) for k, ch in enumerate(turn.text)]
+        turn.confidence = probability
+        return score_transcript(transcript, rubric)
+
+    doubtful = curse(0.2)
+    item = next(i for i in doubtful.items if i.id == "profanity")
+    assert item.outcome == "review" and item.deducted == 0 and "0.20" in item.note and "20.50s" in item.note
+    assert doubtful.total > 0 and "forbidden_phrase" not in {f.category for f in doubtful.flags if f.severity == "fatal"}
+    clear = curse(0.9)  # the same words heard clearly: 一票否决
+    assert next(i for i in clear.items if i.id == "profanity").outcome == "fail" and clear.total == 0
+
+
 def test_speech_that_produced_almost_no_text_goes_to_review(rubric):
     from voiceqa.schema import Region
 

@@ -16,7 +16,7 @@ from .context import ScoringContext, TurnAcoustics
 from .emotion import EmotionLexicon, complaint_risk, speaker_emotion, turn_emotion
 from .metrics import call_metrics
 from .pii import find_pii, mask
-from .review import review_reason
+from .review import doubtful_evidence, review_reason
 from .rubric import Item, Rubric
 from .rules import Finding, evaluate, item_span
 from .semantic import ClauseVectors, embed_call
@@ -53,7 +53,7 @@ class ItemResult:
     deducted: float
     passed: bool
     flags: int
-    outcome: Outcome = "pass"  # review: a required phrase was not found where the ASR is doubtful
+    outcome: Outcome = "pass"  # review: the ASR is doubtful where the decision was made (qa/review.py)
     note: str = ""  # why the item needs review (with the time)
 
     def to_dict(self) -> dict[str, Any]:
@@ -280,9 +280,13 @@ def prepare_context(transcript: Transcript, rubric: Rubric, acoustics: dict[int,
 
 def flags_of_item(item: Item, ctx: ScoringContext, rubric: Rubric) -> tuple[list[Flag], str | None]:
     """The flags ``item`` raises on the call (points not yet totalled), or ([], why) when the
-    item is left to a human (a required phrase missing where the recognition is doubtful)."""
+    item is left to a human (a required phrase missing where the recognition is doubtful, or a
+    fatal item's evidence all recognised with low confidence)."""
     findings = evaluate(item, ctx)
-    note = review_reason(item, ctx, rubric.review) if item.expect == "present" and not findings else None
+    if item.expect == "present" and not findings:
+        note = review_reason(item, ctx, rubric.review)
+    else:  # a fatal finding heard only doubtfully
+        note = doubtful_evidence(item, findings, ctx, rubric.review)
     if note:
         return [], note
     return flags_for(item, findings, ctx.duration), None
