@@ -316,6 +316,8 @@ def test_written_exclamation_with_an_escalation_is_anger():
     ("请问还有什么其他可以帮到您的吗", "missing_closing", True),  # "anything else I can help with"
     ("感谢您的耐心等待，我这边查到您的订单了", "missing_closing", False),  # mid-call thanks
     ("感谢您的来电，祝您生活愉快", "missing_closing", True),
+    # a farewell is never negated: a wish misheard so that a 没 lands just before the goodbye
+    ("好的，短信稍后发给您，老师没意见一块再见", "missing_closing", True),
 ])
 def test_presence_structures_and_their_look_alikes(rubric, text, category, satisfied):
     from voiceqa.qa.bench import BenchEntry, build_call, detected
@@ -324,13 +326,3 @@ def test_presence_structures_and_their_look_alikes(rubric, text, category, satis
     call = build_call(entry, slot=category)
     card = score_transcript(call.transcript, rubric)
     assert detected(card, call, category) == satisfied, [(f.rule, f.evidence) for f in card.flags]
-
-
-def test_a_farewell_is_never_negated(rubric):
-    from voiceqa.qa.bench import BenchEntry, build_call, detected
-
-    # a wish misheard so that a 没 lands just before the goodbye still closes the call
-    entry = BenchEntry(id="t", industry="insurance", direction="outbound", role="agent",
-                       text="好的，短信稍后发给您，老师没意见一块再见", labels=[])
-    call = build_call(entry, slot="missing_closing")
-    assert detected(score_transcript(call.transcript, rubric), call, "missing_closing")

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ..text.chinese import normalize_for_compare
-from ..text.phrases import find_phrase, find_phrases
+from ..text.phrases import find_phrase, find_phrases, mentions
 from ..text.pinyin_match import Match, by_sound, syllables
 from ..text.similarity import bigram_overlap
 from ..text.words import has_cue
@@ -60,7 +60,7 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     skip = options.exclude_turn if options is not None else ()
     out = []
     for ti, turn in ctx.turns_in(item.role):
-        if skip and any(x and x in turn.text for x in skip):
+        if mentions(turn.text, skip):
             continue
         for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
             t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
@@ -205,8 +205,8 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     rows = [k for k, (ti, s, e) in enumerate(cv.units)
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))
-            and not (rule.exclude and any(x and x in ctx.turns[ti].text[s:e] for x in rule.exclude))
-            and not (rule.exclude_turn and any(x and x in ctx.turns[ti].text for x in rule.exclude_turn))]
+            and not mentions(ctx.turns[ti].text[s:e], rule.exclude)
+            and not mentions(ctx.turns[ti].text, rule.exclude_turn)]
     if not rows:
         return None
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples

@@ -21,6 +21,12 @@ from .words import ATTACHABLE, clause_bounds, is_word_match, negated
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
 
 
+def mentions(text: str, words) -> bool:
+    """Whether ``text`` holds one of ``words`` as written (context words: ``exclude`` and the
+    rules' ``exclude_turn``)."""
+    return any(w and w in text for w in words)
+
+
 def find_phrase(
     text: str,
     phrase: str,
@@ -51,7 +57,7 @@ def find_phrase(
         if exclude:
             c0, c1 = clause_bounds(simple, m.start)
             clause = simple[c0:max(c1, m.end)]
-            if any(x and x in clause for x in exclude):
+            if mentions(clause, exclude):
                 continue
             # context words misheard (我真寺 for 我真是): the same syllables count, from two
             # characters on (one syllable sounds like too many others)
