@@ -12,6 +12,7 @@ counts only when
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .chinese import to_simplified
@@ -21,10 +22,18 @@ from .words import ATTACHABLE, clause_bounds, is_word_match, negated
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
 
 
+@lru_cache(maxsize=1024)
+def _any_of(words: tuple[str, ...]) -> re.Pattern | None:
+    words = tuple(w for w in words if w)
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
 def mentions(text: str, words) -> bool:
     """Whether ``text`` holds one of ``words`` as written (context words: ``exclude`` and the
-    rules' ``exclude_turn``)."""
-    return any(w and w in text for w in words)
+    rules' ``exclude_turn``). One compiled alternation per word list: rules check every turn
+    of every call against the same lists."""
+    pattern = _any_of(tuple(words))
+    return pattern is not None and pattern.search(text) is not None
 
 
 def find_phrase(
@@ -61,7 +70,7 @@ def find_phrase(
                 continue
             # context words misheard (我真寺 for 我真是): the same syllables count, from two
             # characters on (one syllable sounds like too many others)
-            if exclude_by_sound and any(len(x) >= 2 and find(clause, x, "pinyin") for x in exclude):
+            if exclude_by_sound and find_phrases(clause, tuple(x for x in exclude if len(x) >= 2), whole_words=False):
                 continue
         out.append(m)
     return out
@@ -72,12 +81,22 @@ def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _keys(phrases: tuple[str, ...]) -> tuple[tuple[str, str | None, tuple[str, str] | None], ...]:
-    out = []
-    for p in phrases:
+def _index(phrases: tuple[str, ...], by_pair: bool) -> tuple[dict, dict, tuple[int, ...]]:
+    """Where to look each phrase up: by its first two syllables (``by_pair``, unless the
+    phrase has one syllable) or its first; phrases without a syllable are always tried.
+    Values are positions in ``phrases``, so hits keep the phrases' order."""
+    pairs: dict[tuple[str, str], list[int]] = {}
+    firsts: dict[str, list[int]] = {}
+    always = []
+    for k, p in enumerate(phrases):
         syl = [s for _, s in syllables(to_simplified(p.rstrip("$") or p))]
-        out.append((p, syl[0] if syl else None, (syl[0], syl[1]) if len(syl) >= 2 else None))
-    return tuple(out)
+        if not syl:
+            always.append(k)
+        elif by_pair and len(syl) >= 2:
+            pairs.setdefault((syl[0], syl[1]), []).append(k)
+        else:
+            firsts.setdefault(syl[0], []).append(k)
+    return pairs, firsts, tuple(always)
 
 
 @lru_cache(maxsize=65536)
@@ -88,16 +107,18 @@ def _pairs(text: str) -> frozenset[tuple[str, str]]:
 
 def find_phrases(text: str, phrases: tuple[str, ...], mode: str = "pinyin", **kw) -> list[tuple[str, Match]]:
     """(phrase, match) for every phrase of ``phrases`` in ``text`` (see :func:`find_phrase`).
-    Phrases whose first syllable (or, unless fuzzy, first two syllables) the text does not
-    contain are skipped without a search."""
+    Only phrases whose first syllable (or, unless fuzzy, first two syllables) the text holds
+    are searched: a rubric has hundreds of phrases, a turn a few dozen syllables."""
+    phrases = tuple(phrases)
     simple = to_simplified(text)
-    present = _positions(simple)
-    pairs = _pairs(simple) if mode != "fuzzy" else None
+    by_pair, by_first, always = _index(phrases, mode != "fuzzy")
+    candidates = list(always)
+    for first in _positions(simple).keys() & by_first.keys():
+        candidates += by_first[first]
+    if by_pair:
+        for pair in _pairs(simple) & by_pair.keys():
+            candidates += by_pair[pair]
     out = []
-    for phrase, first, pair in _keys(tuple(phrases)):
-        if first is not None and first not in present:
-            continue
-        if pairs is not None and pair is not None and pair not in pairs:
-            continue
-        out.extend((phrase, m) for m in find_phrase(text, phrase, mode, **kw))
+    for k in sorted(candidates):
+        out.extend((phrases[k], m) for m in find_phrase(text, phrases[k], mode, **kw))
     return out
