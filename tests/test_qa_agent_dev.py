@@ -92,3 +92,52 @@ def test_rubric_holds_its_level_on_the_dev_set(which, results):
                                                                s.false_positives[:5], s.false_negatives[:5])
     assert res.fatal_on_hard_negatives == []
     assert res.control_flags == []
+
+
+# ---- the second agent dev set (tests/data/qa_agent_dev2): other wording, registers and families,
+# written before the rules were changed for it; same evaluation as above --------------------
+DATA2 = DATA.parent / "qa_agent_dev2"
+FAMILIES2 = ("indiff", "sarcasm", "rhetoric", "impatient", "takeit", "blame", "down", "hurry", "politerude",
+             "dialect", "ramble", "short", "refuse")
+
+
+@pytest.fixture(scope="module")
+def dev2():
+    return {"clean": load_bench(DATA2 / "utterances.yaml"), "noisy": load_bench(DATA2 / "utterances_noisy.yaml")}
+
+
+def test_dev2_set_is_valid_and_balanced(dev2):
+    clean, noisy = dev2["clean"], dev2["noisy"]
+    assert len(clean) >= 120 and len({e.text for e in clean}) == len(clean)
+    positives = [e for e in clean if e.labels]
+    assert len(positives) >= 70 and sum(bool(e.negative_for) for e in clean) >= 50
+    assert all(e.role == "agent" and set(e.labels) <= set(AGENT) for e in clean)
+    assert all(set(e.negative_for) == set(AGENT) for e in clean if e.negative_for)
+    fam = Counter(e.id.split("-")[0] for e in positives)
+    assert set(fam) == set(FAMILIES2) and min(fam.values()) >= 4, fam
+    assert len({e.industry for e in clean}) == 10
+    assert [(e.id, e.labels, e.negative_for) for e in noisy] == [(e.id, e.labels, e.negative_for) for e in clean]
+    assert all(a.text != b.text and len(a.text) == len(b.text) for a, b in zip(clean, noisy))
+
+
+@pytest.fixture(scope="module")
+def results2(dev2, rubric):
+    return {k: evaluate(v, rubric) for k, v in dev2.items()}
+
+
+# measured on this branch (scripts/bench_qa.py --data/--noisy on qa_agent_dev2), P/R: clean forbidden
+# 0.97/0.83, agent_negative 0.98/0.67; noised 0.97/0.73, 0.94/0.61 (main 4101b3d: clean 0.94/0.59,
+# 0.91/0.42; noised 0.95/0.49, 0.90/0.37); floors a few points below
+FLOORS2 = {"clean": {"forbidden_phrase": (0.92, 0.78), "agent_negative": (0.92, 0.62)},
+           "noisy": {"forbidden_phrase": (0.92, 0.68), "agent_negative": (0.88, 0.56)}}
+
+
+@pytest.mark.parametrize("which", ["clean", "noisy"])
+def test_rubric_holds_its_level_on_dev2(which, results2):
+    res = results2[which]
+    for c, (floor_p, floor_r) in FLOORS2[which].items():
+        s = res.categories[c]
+        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
+                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert res.fatal_on_hard_negatives == []
+    assert res.control_flags == []
