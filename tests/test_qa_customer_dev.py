@@ -1,7 +1,8 @@
-"""The customer-side dev set (tests/data/qa_customer_dev): anger, insults aimed at the agent
-(agent_care) and escalation in wording written for it, plus hard negatives (praise, thanks,
-relief, excitement with exclamation marks, reported speech, self-deprecation, a complaint as
-a topic). The default rubric must hold its measured level on the clean and the noised copy."""
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2): anger, insults
+aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
+(praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
+insults aimed at a third party, a complaint as a topic). The default rubric must hold its
+measured level on the clean and the noised copy of each, and of qa_customer_dev2's fresh set."""
 from __future__ import annotations
 
 from collections import Counter
@@ -13,21 +14,31 @@ from voiceqa.qa.bench import evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
 
 DATA = Path(__file__).resolve().parent / "data" / "qa_customer_dev"
+DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
 CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
+# (clean file, noised file, at least: lines, anger, agent_care, complaint, hard negatives)
+SETS = {
+    "dev": (DATA / "utterances.yaml", DATA / "utterances_noisy.yaml", (150, 40, 30, 30, 60)),
+    "dev2": (DATA2 / "utterances.yaml", DATA2 / "utterances_noisy.yaml", (120, 25, 35, 20, 50)),
+    "fresh2": (DATA2 / "fresh.yaml", DATA2 / "fresh_noisy.yaml", (40, 10, 10, 8, 15)),
+}
 
 
 @pytest.fixture(scope="module")
 def sets():
-    return {"clean": load_bench(DATA / "utterances.yaml"), "noisy": load_bench(DATA / "utterances_noisy.yaml")}
+    return {f"{name}-{kind}": load_bench(path) for name, (clean, noisy, _) in SETS.items()
+            for kind, path in (("clean", clean), ("noisy", noisy))}
 
 
-def test_dev_set_is_customer_side_and_balanced(sets):
-    clean, noisy = sets["clean"], sets["noisy"]
-    assert len(clean) >= 150 and [e.id for e in noisy] == [e.id for e in clean]
+@pytest.mark.parametrize("name", list(SETS))
+def test_dev_set_is_customer_side_and_balanced(name, sets):
+    clean, noisy = sets[f"{name}-clean"], sets[f"{name}-noisy"]
+    lines, anger, care, complaint, negatives = SETS[name][2]
+    assert len(clean) >= lines and [e.id for e in noisy] == [e.id for e in clean]
     assert all(e.role == "customer" for e in clean)
     pos = Counter(c for e in clean for c in e.labels)
-    assert pos["customer_anger"] >= 40 and pos["agent_care"] >= 30 and pos["customer_complaint"] >= 30, pos
-    assert sum(bool(e.negative_for) for e in clean) >= 60
+    assert pos["customer_anger"] >= anger and pos["agent_care"] >= care and pos["customer_complaint"] >= complaint, pos
+    assert sum(bool(e.negative_for) for e in clean) >= negatives
     # every insult aimed at the agent is anger too (tests/data/qa_bench/README.md)
     assert all("customer_anger" in e.labels for e in clean if "agent_care" in e.labels)
     for a, b in zip(clean, noisy):
@@ -40,17 +51,29 @@ def results(sets):
     return {k: evaluate(v, rubric) for k, v in sets.items()}
 
 
-# Measured with the default rubric (P / R per category), see tests/data/qa_customer_dev/README.md.
-# Main before the customer-side families (6db99ef), clean: complaint 0.59/0.50, anger 0.69/0.48,
-# care 0.87/0.61; with the families of customer.yaml 0.89/0.94, 0.96/0.90, 0.97/1.00 (noised: 0.81/0.85,
-# 0.91/0.93, 0.92/1.00). The floors sit 0.03-0.05 under those.
+# Measured with the default rubric (P / R per category), see the sets' README.md.
+# qa_customer_dev: main before the customer-side families (6db99ef), clean: complaint 0.59/0.50,
+# anger 0.69/0.48, care 0.87/0.61; with the families of customer.yaml 0.89/0.94, 0.96/0.90,
+# 0.97/1.00 (noised: 0.81/0.85, 0.91/0.93, 0.92/1.00); after the second round 0.89/0.94,
+# 0.97/0.90, 0.97/1.00 (noised 0.81/0.88, 0.89/0.92, 0.89/1.00).
+# qa_customer_dev2: main (4101b3d) clean 0.81/0.95, 0.86/0.71, 0.79/0.55 (noised 0.70/0.95,
+# 0.84/0.74, 0.81/0.53); second round 1.00/0.95, 0.97/0.90, 0.97/0.97 (noised 0.84/0.95,
+# 0.93/0.90, 0.97/0.97). Its fresh set, written after the changes and never tuned to: main clean
+# 1.00/0.88, 0.75/0.46, 1.00/0.14 (noised 0.78/0.88, 0.71/0.46, 1.00/0.14); second round
+# 1.00/0.88, 0.87/0.50, 1.00/0.14 (noised 0.88/0.88, 0.81/0.50, 1.00/0.29): insults in unseen
+# wording are still mostly missed.
+# The floors sit 0.03-0.05 (one line on the fresh set) under the measured figures.
 FLOORS = {
-    "clean": {"customer_complaint": (0.85, 0.85), "customer_anger": (0.93, 0.87), "agent_care": (0.94, 0.95)},
-    "noisy": {"customer_complaint": (0.77, 0.79), "customer_anger": (0.88, 0.87), "agent_care": (0.88, 0.95)},
+    "dev-clean": {"customer_complaint": (0.85, 0.85), "customer_anger": (0.93, 0.87), "agent_care": (0.94, 0.95)},
+    "dev-noisy": {"customer_complaint": (0.77, 0.79), "customer_anger": (0.87, 0.87), "agent_care": (0.86, 0.95)},
+    "dev2-clean": {"customer_complaint": (0.95, 0.90), "customer_anger": (0.93, 0.86), "agent_care": (0.93, 0.93)},
+    "dev2-noisy": {"customer_complaint": (0.80, 0.90), "customer_anger": (0.89, 0.86), "agent_care": (0.93, 0.93)},
+    "fresh2-clean": {"customer_complaint": (0.85, 0.75), "customer_anger": (0.80, 0.45), "agent_care": (0.90, 0.14)},
+    "fresh2-noisy": {"customer_complaint": (0.75, 0.75), "customer_anger": (0.75, 0.45), "agent_care": (0.90, 0.21)},
 }
 
 
-@pytest.mark.parametrize("which", ["clean", "noisy"])
+@pytest.mark.parametrize("which", list(FLOORS))
 def test_customer_side_holds_its_measured_level(which, results):
     res = results[which]
     report = {c: (round(res.categories[c].precision, 2), round(res.categories[c].recall, 2)) for c in CUSTOMER}
@@ -79,3 +102,19 @@ def test_exclamations_by_valence_reported_speech_and_misheard_context():
     # context words count when misheard, with exclude_by_sound only
     assert find_phrase("我真寺个笨蛋", "笨蛋", "pinyin", exclude=["我真是个"])
     assert not find_phrase("我真寺个笨蛋", "笨蛋", "pinyin", exclude=["我真是个"], exclude_by_sound=True)
+
+
+@pytest.mark.parametrize("text, care", [
+    ("你这人怎么一问三不知啊，要你何用。", True),        # "you" + a judgement of the person
+    ("你可真是个人才，转了三次都没转对。", True),          # mock praise next to a grievance
+    ("你可真是个人才，这么快就搞定了，谢谢！", False),      # real praise: thanks for a result
+    ("我那前妻就是个废物，存折都让她拿走了。", False),      # an insult aimed at a third party
+    ("我啥都不会，你一步一步教我吧。", False),              # the caller about themself
+])
+def test_insults_aimed_at_the_agent_not_at_others(text, care):
+    from voiceqa.qa.bench import BenchEntry, build_call, detected
+    from voiceqa.qa.scorer import score_transcript
+
+    entry = BenchEntry(id="care-900", industry="banking", direction="inbound", role="customer", text=text, labels=[])
+    call = build_call(entry)
+    assert detected(score_transcript(call.transcript, load_rubric()), call, "agent_care") is care, text

@@ -118,6 +118,8 @@ def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
     """A phrase of ``a`` with a phrase of ``b`` near it: within N characters of the same turn,
     or within N seconds anywhere."""
     b = _phrase_hits(ctx, item, rule.b, rule.mode, rule.model_copy(update={"negation": False}))
+    if not b:  # the common case: no judgement word at all, so "you" (frequent) is not searched
+        return []
     out = []
     for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode, rule):
         for fb, mb, tb in b:
