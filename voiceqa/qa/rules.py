@@ -246,16 +246,19 @@ def semantic(rule: R.SemanticRule, item, ctx) -> list[Finding]:
     rubric knows (the rule's counter-examples, other items' examples, background talk), so a
     clause goes to the nearest meaning. With ``negation``, a clause is compared only with
     examples of its own polarity (embeddings put 我要投诉 and 我不投诉 close together).
-    At most one finding per turn."""
+    At most one finding per turn: its clause nearest an example (the clearest quote, not the
+    first clause that qualifies)."""
     sc = semantic_scores(rule, item, ctx)
     if sc is None:
         return []
     match = semantic_decision(rule, ctx, sc)
-    out, seen = [], set()
-    for k, (ti, s, e) in enumerate(sc.units):
-        if not match[k] or ti in seen:
-            continue
-        seen.add(ti)
+    clearest: dict[int, int] = {}  # turn index -> clause
+    for k, (ti, _, _) in enumerate(sc.units):
+        if match[k] and (ti not in clearest or sc.best[k] > sc.best[clearest[ti]]):
+            clearest[ti] = k
+    out = []
+    for k in sorted(clearest.values()):
+        ti, s, e = sc.units[k]
         turn = ctx.turns[ti]
         out.append(Finding(char_time(turn, s), char_time(turn, e), sc.texts[k][:40], turn.role, rule.label or sc.best_example[k]))
     return out
