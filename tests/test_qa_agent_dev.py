@@ -1,8 +1,10 @@
-"""Agent-violation development set (tests/data/qa_agent_dev): forbidden_phrase and agent_negative
-on sarcasm, rhetorical and impatient questions, take-it-or-leave-it lines, bare refusals,
-blame-shifting, talking down, hurrying the caller off and rudeness in polite words, against
-firm but polite hard negatives. The data is valid and balanced, and the default rubric holds
-its measured level on it (clean and ASR-noised) with no fatal flag on a hard negative."""
+"""Agent-violation development sets (tests/data/qa_agent_dev, qa_agent_dev2): forbidden_phrase and
+agent_negative on sarcasm, rhetorical and impatient questions, take-it-or-leave-it lines, bare
+refusals, blame-shifting, talking down, hurrying the caller off and rudeness in polite words
+(dev2 adds cold indifference, colloquial/dialect, rambling and very short turns, in other
+wording, written before the rules were changed for it), against firm but polite hard negatives.
+The data is valid and balanced, and the default rubric holds its measured level on each (clean
+and ASR-noised) with no fatal flag on a hard negative."""
 from __future__ import annotations
 
 from collections import Counter
@@ -15,19 +17,22 @@ from voiceqa.qa.bench import build_call, detected, evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import score_transcript
 
-DATA = Path(__file__).resolve().parent / "data" / "qa_agent_dev"
-FAMILIES = ("sarcasm", "rhetoric", "impatient", "takeit", "refuse", "blame", "down", "hurry", "politerude")
+DATA = Path(__file__).resolve().parent / "data"
 AGENT = ("forbidden_phrase", "agent_negative")
+# name -> (folder, at least: lines, positives, hard negatives, lines per family; the families)
+SETS = {
+    "dev": ("qa_agent_dev", (150, 90, 60, 8),
+            ("sarcasm", "rhetoric", "impatient", "takeit", "refuse", "blame", "down", "hurry", "politerude")),
+    "dev2": ("qa_agent_dev2", (120, 70, 50, 4),
+             ("indiff", "sarcasm", "rhetoric", "impatient", "takeit", "blame", "down", "hurry", "politerude",
+              "dialect", "ramble", "short", "refuse")),
+}
 
 
 @pytest.fixture(scope="module")
-def clean():
-    return load_bench(DATA / "utterances.yaml")
-
-
-@pytest.fixture(scope="module")
-def noisy():
-    return load_bench(DATA / "utterances_noisy.yaml")
+def sets():
+    return {f"{name}-{kind}": load_bench(DATA / folder / f"utterances{suffix}.yaml")
+            for name, (folder, _, _) in SETS.items() for kind, suffix in (("clean", ""), ("noisy", "_noisy"))}
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +40,18 @@ def rubric():
     return load_rubric()
 
 
-def test_dev_set_is_valid_and_balanced(clean, noisy):
-    assert len(clean) >= 150 and len({e.text for e in clean}) == len(clean)
+@pytest.mark.parametrize("name", list(SETS))
+def test_dev_set_is_valid_and_balanced(name, sets):
+    clean, noisy = sets[f"{name}-clean"], sets[f"{name}-noisy"]
+    (lines, n_pos, n_hard, per_family), families = SETS[name][1], SETS[name][2]
+    assert len(clean) >= lines and len({e.text for e in clean}) == len(clean)
     positives = [e for e in clean if e.labels]
     hard = [e for e in clean if e.negative_for]
-    assert len(positives) >= 90 and len(hard) >= 60
+    assert len(positives) >= n_pos and len(hard) >= n_hard
     assert all(e.role == "agent" and set(e.labels) <= set(AGENT) for e in clean)
     assert all(set(e.negative_for) == set(AGENT) for e in hard)
     fam = Counter(e.id.split("-")[0] for e in positives)
-    assert set(fam) == set(FAMILIES) and min(fam.values()) >= 8, fam
+    assert set(fam) == set(families) and min(fam.values()) >= per_family, fam
     assert len({e.industry for e in clean}) == 10
     t2s = opencc.OpenCC("t2s")
     assert [e.id for e in clean if t2s.convert(e.text) != e.text] == []
@@ -72,70 +80,27 @@ def test_families_are_caught_and_polite_firmness_is_not(rubric):
 
 
 @pytest.fixture(scope="module")
-def results(clean, noisy, rubric):
-    return {"clean": evaluate(clean, rubric), "noisy": evaluate(noisy, rubric)}
+def results(sets, rubric):
+    return {k: evaluate(v, rubric) for k, v in sets.items()}
 
 
-# measured on this branch (scripts/bench_qa.py --data/--noisy on this set): clean forbidden
-# 0.99/0.96, agent_negative 0.97/0.92; noised 0.98/0.81, 0.99/0.83 (main before: clean
-# 0.84/0.32 and 0.82/0.16, noised 0.85/0.31 and 0.91/0.22); floors a few lines below
-FLOORS = {"clean": (0.93, 0.90), "noisy": (0.90, 0.75)}
+# measured with scripts/bench_qa.py --data/--noisy, P / R (forbidden_phrase, agent_negative):
+# qa_agent_dev clean 0.99/0.96, 0.97/0.92; noised 0.98/0.81, 0.99/0.83 (main before the first
+# round: clean 0.84/0.32, 0.82/0.16; noised 0.85/0.31, 0.91/0.22).
+# qa_agent_dev2 clean 0.97/0.83, 0.98/0.67; noised 0.97/0.73, 0.94/0.61 (main 4101b3d: clean
+# 0.94/0.59, 0.91/0.42; noised 0.95/0.49, 0.90/0.37). Floors a few lines below.
+FLOORS = {
+    "dev-clean": {"forbidden_phrase": (0.93, 0.90), "agent_negative": (0.93, 0.90)},
+    "dev-noisy": {"forbidden_phrase": (0.90, 0.75), "agent_negative": (0.90, 0.75)},
+    "dev2-clean": {"forbidden_phrase": (0.92, 0.78), "agent_negative": (0.92, 0.62)},
+    "dev2-noisy": {"forbidden_phrase": (0.92, 0.68), "agent_negative": (0.88, 0.56)},
+}
 
 
-@pytest.mark.parametrize("which", ["clean", "noisy"])
-def test_rubric_holds_its_level_on_the_dev_set(which, results):
+@pytest.mark.parametrize("which", list(FLOORS))
+def test_rubric_holds_its_level(which, results):
     res = results[which]
-    floor_p, floor_r = FLOORS[which]
-    for c in AGENT:
-        s = res.categories[c]
-        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
-                                                               s.false_positives[:5], s.false_negatives[:5])
-    assert res.fatal_on_hard_negatives == []
-    assert res.control_flags == []
-
-
-# ---- the second agent dev set (tests/data/qa_agent_dev2): other wording, registers and families,
-# written before the rules were changed for it; same evaluation as above --------------------
-DATA2 = DATA.parent / "qa_agent_dev2"
-FAMILIES2 = ("indiff", "sarcasm", "rhetoric", "impatient", "takeit", "blame", "down", "hurry", "politerude",
-             "dialect", "ramble", "short", "refuse")
-
-
-@pytest.fixture(scope="module")
-def dev2():
-    return {"clean": load_bench(DATA2 / "utterances.yaml"), "noisy": load_bench(DATA2 / "utterances_noisy.yaml")}
-
-
-def test_dev2_set_is_valid_and_balanced(dev2):
-    clean, noisy = dev2["clean"], dev2["noisy"]
-    assert len(clean) >= 120 and len({e.text for e in clean}) == len(clean)
-    positives = [e for e in clean if e.labels]
-    assert len(positives) >= 70 and sum(bool(e.negative_for) for e in clean) >= 50
-    assert all(e.role == "agent" and set(e.labels) <= set(AGENT) for e in clean)
-    assert all(set(e.negative_for) == set(AGENT) for e in clean if e.negative_for)
-    fam = Counter(e.id.split("-")[0] for e in positives)
-    assert set(fam) == set(FAMILIES2) and min(fam.values()) >= 4, fam
-    assert len({e.industry for e in clean}) == 10
-    assert [(e.id, e.labels, e.negative_for) for e in noisy] == [(e.id, e.labels, e.negative_for) for e in clean]
-    assert all(a.text != b.text and len(a.text) == len(b.text) for a, b in zip(clean, noisy))
-
-
-@pytest.fixture(scope="module")
-def results2(dev2, rubric):
-    return {k: evaluate(v, rubric) for k, v in dev2.items()}
-
-
-# measured on this branch (scripts/bench_qa.py --data/--noisy on qa_agent_dev2), P/R: clean forbidden
-# 0.97/0.83, agent_negative 0.98/0.67; noised 0.97/0.73, 0.94/0.61 (main 4101b3d: clean 0.94/0.59,
-# 0.91/0.42; noised 0.95/0.49, 0.90/0.37); floors a few points below
-FLOORS2 = {"clean": {"forbidden_phrase": (0.92, 0.78), "agent_negative": (0.92, 0.62)},
-           "noisy": {"forbidden_phrase": (0.92, 0.68), "agent_negative": (0.88, 0.56)}}
-
-
-@pytest.mark.parametrize("which", ["clean", "noisy"])
-def test_rubric_holds_its_level_on_dev2(which, results2):
-    res = results2[which]
-    for c, (floor_p, floor_r) in FLOORS2[which].items():
+    for c, (floor_p, floor_r) in FLOORS[which].items():
         s = res.categories[c]
         assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
                                                                s.false_positives[:5], s.false_negatives[:5])
