@@ -235,6 +235,9 @@ def test_lexicon_content_is_part_of_the_rubric_label(tmp_path):
      "line 4: item 'a': unknown lexicon list '@nope'"),
     ("name: x\nversion: 1\nlexicons: [missing.yaml]\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: pii}}\n",
      "lexicon file 'missing.yaml' not found"),
+    # a path is the author's file: not replaced by the shipped lexicon of the same name
+    ("name: x\nversion: 1\nlexicons: [mine/emotion.yaml]\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: pii}}\n",
+     "lexicon file 'mine/emotion.yaml' not found next to the rubric"),
     ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: any_of, rules: [{type: telepathy}]}}\n",
      "unknown rule type"),
 ])

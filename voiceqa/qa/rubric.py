@@ -443,7 +443,12 @@ def _load_lexicons(names: Any, base_dir: Path | None, source: str) -> Lexicon:
     files = []
     for name in names:
         local = (base_dir / name) if base_dir is not None else None
-        path = local if local is not None and local.is_file() else LEXICON_DIR / Path(name).name
+        if local is not None and local.is_file():
+            path = local
+        elif Path(name).name == name:  # a bare name: the shipped lexicon of that name
+            path = LEXICON_DIR / name
+        else:  # a path the author wrote: never silently replaced by a shipped file of the same name
+            raise RubricError(source, f"lexicon file {name!r} not found next to the rubric")
         if not path.is_file():
             raise RubricError(source, f"lexicon file {name!r} not found (next to the rubric or shipped)")
         files.append(path)

@@ -90,15 +90,28 @@ def clauses(text: str, min_chars: int = 4) -> list[tuple[int, int]]:
     return merged
 
 
-def negated(text: str, start: int, cues: frozenset[str], scope: int = 3) -> bool:
-    """A negation cue among the ``scope`` words before ``start`` in the same clause
-    (没有要|投诉, 不是说|你们|态度不好). Cues are whole jieba words, so 不 inside 不好 or
-    能不能 is not a cue for what follows."""
+# words that end a negation's reach inside a clause: what follows is a new predicate (你们再不
+# 处理我就投诉, 不解决的话我要投诉, 不给退款我要投诉: the caller as a new subject, 但是我要投诉).
+# Grammar, not phrase knowledge.
+NEGATION_BARRIERS = frozenset({"我", "就", "才", "那", "那就", "那我", "但", "但是", "可", "可是", "却", "而是",
+                               "的话", "否则", "不然", "要不然", "要不", "于是", "所以", "结果", "只能", "只好"})
+
+
+def negated(text: str, start: int, cues: frozenset[str], scope: int = 6) -> bool:
+    """A negation cue among the ``scope`` words before ``start`` in the same clause with no
+    barrier word between (没有要|投诉, 我没打算找你们|领导, 我也没想过要去|投诉; not 你们再不处理
+    我就|投诉). Cues are whole jieba words, so 不 inside 不好 or 能不能 is not a cue for what
+    follows."""
     if not cues:
         return False
     c0, _ = clause_bounds(text, start)
-    before = [w for s, e, w in tokens(text) if c0 <= s and e <= start and w.strip()]
-    return any(w in cues for w in before[-scope:])
+    before = [w for s, e, w in tokens(text) if c0 <= s and e <= start and w.strip()][-scope:]
+    for w in reversed(before):
+        if w in cues:
+            return True
+        if w in NEGATION_BARRIERS:
+            return False
+    return False
 
 
 def has_cue(text: str, cues: frozenset[str]) -> bool:
