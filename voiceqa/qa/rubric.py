@@ -64,13 +64,26 @@ class KeywordRule(_PhraseOptions):
 class RegexRule(_Rule):
     type: Literal["regex"]
     pattern: str
-    exclude_pattern: str | None = None
+    # the turns to leave alone: one pattern or a list of them (named with YAML anchors, so a rule
+    # can reuse several shared exclusions without copying them into one pattern)
+    exclude_pattern: str | list[str] | None = None
     # matched by sound: a second pattern tried on the text in which every Chinese character
     # that sounds like (same folded toneless pinyin as) a character written in this pattern is
     # read as that character (Whisper's 我实/涡是 for 我是, 攻号 for 工号, 三一四好 for 三一四号).
     # Write here only structures that stay specific when their cue words are misheard.
     sound_pattern: str | None = None
-    _v = field_validator("pattern", "exclude_pattern", "sound_pattern")(check_regex)
+    _v = field_validator("pattern", "sound_pattern")(check_regex)
+
+    @field_validator("exclude_pattern")
+    @classmethod
+    def _excl(cls, v):
+        for x in [v] if isinstance(v, str) else v or []:
+            check_regex(x)
+        return v
+
+    def exclusions(self) -> list[str]:
+        v = self.exclude_pattern
+        return [v] if isinstance(v, str) else list(v or [])
 
 
 class ProximityRule(_PhraseOptions):

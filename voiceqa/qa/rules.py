@@ -95,7 +95,7 @@ def keyword(rule: R.KeywordRule, item, ctx) -> list[Finding]:
 
 
 def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
-    pat, excl = re.compile(rule.pattern), re.compile(rule.exclude_pattern) if rule.exclude_pattern else None
+    pat, excl = re.compile(rule.pattern), [re.compile(x) for x in rule.exclusions()]
     out = []
     for _, turn in ctx.turns_in(item.role):
         text = turn.text
@@ -105,8 +105,8 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
             matches = list(re.compile(rule.sound_pattern).finditer(text))
         for m in matches:
             # the exclusion holds when it is written in the turn or heard in it by sound
-            if excl and any(x.start() < m.end() and m.start() < x.end()
-                            for t in {text, turn.text} for x in excl.finditer(t)):
+            if any(x.start() < m.end() and m.start() < x.end()
+                   for e in excl for t in {text, turn.text} for x in e.finditer(t)):
                 continue
             t0 = char_time(turn, m.start())
             if _in_window(ctx, item, t0):
