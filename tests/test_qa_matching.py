@@ -15,7 +15,7 @@ from voiceqa.qa.emotion import turn_emotion
 from voiceqa.qa.rubric import RubricError, load_rubric, parse_rubric
 from voiceqa.qa.scorer import score_transcript, vectors_from_json
 from voiceqa.schema import Transcript
-from voiceqa.text.words import clauses, is_word_match, negated
+from voiceqa.text.words import clauses, common_other_word, is_word_match, negated
 
 from .test_qa_rules import GOOD, call, flags_by
 
@@ -43,6 +43,11 @@ def test_word_boundaries_and_negation_helpers():
     assert negated("我没有要投诉的意思", 4, cues)
     assert not negated("你们不给我解决我就投诉", 9, cues)  # the cue is too far back
     assert not negated("你不处理，我就投诉", 7, cues)  # another clause
+    assert negated("我也没想过要去投诉你们", 7, cues | {"没"})  # five words back, nothing between
+    assert not negated("你不给我退款我要投诉", 8, cues)  # the caller as a new subject ends its reach
+    assert not negated("不解决的话要投诉", 6, cues)  # so does a condition (的话)
+    assert common_other_word("其实我就是想问问", 0, 2, "气死")  # heard by sound, but written as a common word
+    assert not common_other_word("我要投宿你们", 2, 4, "投诉")  # a rare word is still a slip
     assert clauses("好的，我帮您查一下，您的包裹明天送达") == [(0, 2), (3, 9), (10, 18)]  # 好的 stays alone
     assert clauses("我帮您查一下，请稍等") == [(0, 10)]  # a short last clause joins the previous one
 
@@ -55,6 +60,8 @@ def test_word_boundaries_and_negation_helpers():
     ("agent", "如果您还有不清楚的地方，随时打给我们", "forbidden_phrase"),
     ("agent", "这款有五种颜色，您随便挑", "forbidden_phrase"),
     ("agent", "滚躺的水不要直接敷在伤口上", "forbidden_phrase"),  # 滚烫 misheard: 滚$ must end its clause
+    ("customer", "我没打算找你们领导，就是问问进度", "customer_complaint"),  # negation five words back
+    ("customer", "其实我就是想问一下进度", "customer_anger"),  # 其实 is not a misheard 气死
 ])
 def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
     card = score_transcript(with_turn(role, text), rubric)
@@ -68,6 +75,7 @@ def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
     ("customer", "我要打12345反映你们", "customer_complaint", "complaint"),
     ("agent", "这种事你别来找我，我们管不了", "forbidden_phrase", "forbidden"),  # said in other words
     ("customer", "我要找你们领导", "customer_complaint", "complaint"),
+    ("customer", "你不给我退款我要投诉", "customer_complaint", "complaint"),  # 不 negates 给, not 投诉
 ])
 def test_violations_in_other_words_are_flagged(rubric, role, text, category, rule_prefix):
     card = score_transcript(with_turn(role, text), rubric)

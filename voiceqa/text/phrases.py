@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .chinese import to_simplified
 from .pinyin_match import Match, _positions, find, syllables
-from .words import ATTACHABLE, clause_bounds, is_word_match, negated
+from .words import ATTACHABLE, clause_bounds, common_other_word, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
 
@@ -60,6 +60,8 @@ def find_phrase(
             if not set(simple[m.end:max(c1, m.end)]) <= ATTACHABLE:
                 continue
         if whole_words and len(phrase) <= WORD_CHARS and not is_word_match(simple, m.start, m.end):
+            continue
+        if mode == "pinyin" and common_other_word(simple, m.start, m.end, phrase):
             continue
         if negation and negated(simple, m.start, negation):
             continue

@@ -59,6 +59,24 @@ def is_word_match(text: str, start: int, end: int) -> bool:
     return True
 
 
+# a word heard by sound is taken as written when the written word is a common word of its own
+# (jieba's dictionary counts) and far commoner than the phrase: the recogniser's language model
+# writes the likelier word, so 其实 is 其实, not a misheard 气死 (rare words stay slips: 攻号, 投宿)
+COMMON_WORD_COUNT = 1000
+COMMONER_BY = 5
+
+
+def common_other_word(text: str, start: int, end: int, phrase: str) -> bool:
+    """Whether ``text[start:end]`` (a sound-alike hit of ``phrase``) is one common dictionary
+    word other than ``phrase`` and at least COMMONER_BY times as frequent."""
+    written = text[start:end]
+    if written == phrase or (start, end, written) not in tokens(text):
+        return False
+    freq = _tokenizer().FREQ
+    count = freq.get(written) or 0
+    return count >= COMMON_WORD_COUNT and count >= COMMONER_BY * (freq.get(phrase) or 0)
+
+
 def clause_bounds(text: str, index: int) -> tuple[int, int]:
     """(start, end) of the clause (between punctuation marks) that holds character ``index``."""
     start = 0
