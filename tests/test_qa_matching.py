@@ -248,6 +248,8 @@ def test_lexicon_content_is_part_of_the_rubric_label(tmp_path):
      "lexicon file 'mine/emotion.yaml' not found next to the rubric"),
     ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: any_of, rules: [{type: telepathy}]}}\n",
      "unknown rule type"),
+    ("name: x\nversion: 1\nitems:\n  - {id: a, name: A, category: script, severity: minor, points: 1, rule: {type: regex, pattern: 滚, exclude_pattern: [滚动, '滚(']}}\n",
+     "bad regex '滚('"),
 ])
 def test_lexicon_and_rule_errors_name_file_and_line(tmp_path, body, message):
     p = tmp_path / "bad.yaml"

@@ -192,12 +192,12 @@ pass_mark: 60
 items:
   - {id: apology, name: 致歉, category: script, severity: minor, points: 5, expect: present,
      rule: {type: proximity, a: [抱歉, 不好意思], b: [久等], within_chars: 10}}
-  - {id: order, name: 订单号, category: script, severity: info, points: 0, rule: {type: regex, pattern: "订单号?\\\\d+", exclude_pattern: "订单号0+"}}
+  - {id: order, name: 订单号, category: script, severity: info, points: 0, rule: {type: regex, pattern: "订单号?\\\\d+", exclude_pattern: ["订单号0+", "订单9+"]}}
   - {id: thanks, name: 感谢, category: script, severity: minor, points: 5, expect: present,
      rule: {type: similarity, examples: [感谢您的耐心等待], threshold: 0.7}}
   - {id: swear, name: 脏话, category: forbidden_phrase, severity: fatal, points: 100, rule: {type: keyword, phrases: [滚], mode: exact}}
 """, "t.yaml")
-    tr = call([("agent", 0, 4, "不好意思让您久等了"), ("agent", 5, 8, "订单12345已发货"), ("agent", 9, 12, "感谢你的耐心等待")])
+    tr = call([("agent", 0, 4, "不好意思让您久等了"), ("agent", 5, 8, "订单12345已发货，订单999已取消"), ("agent", 9, 12, "感谢你的耐心等待")])
     card = score_transcript(tr, rubric)
     assert [f.rule for f in card.flags] == ["order.dingdan12345"] and card.total == 100 and card.rubric.startswith("t@2+")
     tr2 = call([("agent", 0, 4, "您久等了"), ("agent", 5, 8, "你给我滚")])
