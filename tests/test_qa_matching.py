@@ -339,3 +339,15 @@ def test_presence_structures_and_their_look_alikes(rubric, text, category, satis
     call = build_call(entry, slot=category)
     card = score_transcript(call.transcript, rubric)
     assert detected(card, call, category) == satisfied, [(f.rule, f.evidence) for f in card.flags]
+
+
+@pytest.mark.parametrize("line,flagged", [
+    ("您这个月话费是八十六块，包含了流量费", True),  # account details in other words than the list's
+    ("您卡里余额还有2300元", True),
+    ("您目前还欠费45元，请尽快缴纳", True),
+    ("这个套餐每个月五十八元", False),  # a price is not the caller's account
+])
+def test_account_details_in_any_words_need_the_identity_check_first(rubric, line, flagged):
+    tr = call(GOOD[:1] + [("customer", 6.5, 12.0, "我想问一下我的话费"), ("agent", 12.5, 17.0, line)] + GOOD[5:])
+    card = score_transcript(tr, rubric)
+    assert ("missing_verification" in flags_by(card)) == flagged, [(f.rule, f.evidence) for f in card.flags]

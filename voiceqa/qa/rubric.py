@@ -109,13 +109,17 @@ class SequenceRule(_PhraseOptions):
     With ``near``, a ``first`` phrase counts only when one of the ``near`` phrases is said
     within ``within_chars`` characters of it in the same turn: an identity word is a check
     only when the agent asks for it (麻烦报一下|身份证后四位), not when it is mentioned
-    (身份证丢了可以补办). ``exclude`` and ``negation`` apply to ``first`` as for keywords."""
+    (身份证丢了可以补办). ``exclude`` and ``negation`` apply to ``first`` as for keywords.
+    ``then_pattern`` finds what must come later by structure too (an amount read out of the
+    caller's account in any words: 您这个月话费是八十六块), besides the ``then`` phrases."""
 
     type: Literal["sequence"]
     first: list[str] = Field(min_length=1)
     then: list[str] = Field(min_length=1)
+    then_pattern: str | None = None
     near: list[str] = []
     within_chars: int = Field(12, ge=0)
+    _v = field_validator("then_pattern")(check_regex)
 
 
 class SemanticRule(_Rule):

@@ -141,9 +141,22 @@ def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
         first = [(f, m, ti) for f, m, ti in first
                  if any(tb == ti and (0 <= mb.start - m.end <= rule.within_chars or 0 <= m.start - mb.end <= rule.within_chars)
                         for _, mb, tb in asks)]
-    then = _phrase_hits(ctx, item, rule.then, rule.mode, rule.model_copy(update={"exclude": [], "negation": False}))
+    then = [f for f, _, _ in _phrase_hits(ctx, item, rule.then, rule.mode, rule.model_copy(update={"exclude": [], "negation": False}))]
+    if rule.then_pattern:
+        then = sorted(then + _pattern_hits(ctx, item, re.compile(rule.then_pattern)), key=lambda f: f.start)
     earliest = min((f.start for f, _, _ in first), default=float("inf"))
-    return [f for f, _, _ in then if f.start < earliest][:1]
+    return [f for f in then if f.start < earliest][:1]
+
+
+def _pattern_hits(ctx, item, pattern: re.Pattern) -> list[Finding]:
+    """A regex's matches in the item's role and window, as findings."""
+    out = []
+    for _, turn in ctx.turns_in(item.role):
+        for m in pattern.finditer(turn.text):
+            t0 = char_time(turn, m.start())
+            if _in_window(ctx, item, t0):
+                out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, turn.text[m.start():m.end()]))
+    return out
 
 
 def similarity_score(text: str, example: str, method: str) -> float:
