@@ -328,6 +328,7 @@ def test_written_exclamation_with_an_escalation_is_anger():
     ("您好几天没登录了，账户已经锁定", "missing_greeting", False),  # 您 好几天, not 您好
     ("请问还有什么其他可以帮到您的吗", "missing_closing", True),  # "anything else I can help with"
     ("感谢您的耐心等待，我这边查到您的订单了", "missing_closing", False),  # mid-call thanks
+    ("我们还有其他险种您需要了解一下吗", "missing_closing", False),  # an offer of other products, not "anything else?"
     ("感谢您的来电，祝您生活愉快", "missing_closing", True),
     # a farewell is never negated: a wish misheard so that a 没 lands just before the goodbye
     ("好的，短信稍后发给您，老师没意见一块再见", "missing_closing", True),
