@@ -1,9 +1,12 @@
-"""Agent-violation development sets (tests/data/qa_agent_dev, qa_agent_dev2): forbidden_phrase and
+"""Agent development sets (tests/data/qa_agent_dev, qa_agent_dev2, qa_agent_dev3): forbidden_phrase and
 agent_negative on sarcasm, rhetorical and impatient questions, take-it-or-leave-it lines, bare
 refusals, blame-shifting, talking down, hurrying the caller off and rudeness in polite words
 (dev2 adds cold indifference, colloquial/dialect, rambling and very short turns, in other
-wording, written before the rules were changed for it), against firm but polite hard negatives.
-The data is valid and balanced, and the default rubric holds its measured level on each (clean
+wording, written before the rules were changed for it), against firm but polite hard negatives;
+dev3 adds the presence items verification, badge and survey with their look-alikes (order and case
+numbers, security warnings, someone else's number, product reviews and scores), empathy and polite
+requests as hard negatives and contempt without a swear word (fatal), plus five clean calls in company
+styles of their own that must raise nothing. The data is valid and balanced, and the default rubric holds its measured level on each (clean
 and ASR-noised) with no fatal flag on a hard negative."""
 from __future__ import annotations
 
@@ -16,23 +19,27 @@ import pytest
 from voiceqa.qa.bench import build_call, detected, evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import score_transcript
+from voiceqa.schema import Transcript
 
 DATA = Path(__file__).resolve().parent / "data"
 AGENT = ("forbidden_phrase", "agent_negative")
-# name -> (folder, at least: lines, positives, hard negatives, lines per family; the families)
+PRESENCE3 = ("missing_greeting", "missing_badge", "missing_verification", "missing_survey")
+# name -> (folder, at least: lines, positives, hard negatives, lines per family; the families; the
+# categories its lines are labelled with)
 SETS = {
     "dev": ("qa_agent_dev", (150, 90, 60, 8),
-            ("sarcasm", "rhetoric", "impatient", "takeit", "refuse", "blame", "down", "hurry", "politerude")),
+            ("sarcasm", "rhetoric", "impatient", "takeit", "refuse", "blame", "down", "hurry", "politerude"), AGENT),
     "dev2": ("qa_agent_dev2", (120, 70, 50, 4),
              ("indiff", "sarcasm", "rhetoric", "impatient", "takeit", "blame", "down", "hurry", "politerude",
-              "dialect", "ramble", "short", "refuse")),
+              "dialect", "ramble", "short", "refuse"), AGENT),
+    "dev3": ("qa_agent_dev3", (120, 60, 60, 10), ("verify", "badge", "survey", "contempt"), AGENT + PRESENCE3),
 }
 
 
 @pytest.fixture(scope="module")
 def sets():
     return {f"{name}-{kind}": load_bench(DATA / folder / f"utterances{suffix}.yaml")
-            for name, (folder, _, _) in SETS.items() for kind, suffix in (("clean", ""), ("noisy", "_noisy"))}
+            for name, (folder, _, _, _) in SETS.items() for kind, suffix in (("clean", ""), ("noisy", "_noisy"))}
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +50,13 @@ def rubric():
 @pytest.mark.parametrize("name", list(SETS))
 def test_dev_set_is_valid_and_balanced(name, sets):
     clean, noisy = sets[f"{name}-clean"], sets[f"{name}-noisy"]
-    (lines, n_pos, n_hard, per_family), families = SETS[name][1], SETS[name][2]
+    (lines, n_pos, n_hard, per_family), families, cats = SETS[name][1], SETS[name][2], SETS[name][3]
     assert len(clean) >= lines and len({e.text for e in clean}) == len(clean)
     positives = [e for e in clean if e.labels]
     hard = [e for e in clean if e.negative_for]
     assert len(positives) >= n_pos and len(hard) >= n_hard
-    assert all(e.role == "agent" and set(e.labels) <= set(AGENT) for e in clean)
-    assert all(set(e.negative_for) == set(AGENT) for e in hard)
+    assert all(e.role == "agent" and set(e.labels) <= set(cats) for e in clean)
+    assert all(set(e.negative_for) == set(AGENT) or (cats != AGENT and set(e.negative_for) <= set(cats)) for e in hard)
     fam = Counter(e.id.split("-")[0] for e in positives)
     assert set(fam) == set(families) and min(fam.values()) >= per_family, fam
     assert len({e.industry for e in clean}) == 10
@@ -88,13 +95,23 @@ def results(sets, rubric):
 # qa_agent_dev clean 0.99/0.96, 0.97/0.92; noised 0.98/0.81, 0.99/0.83 (main before the first
 # round: clean 0.84/0.32, 0.82/0.16; noised 0.85/0.31, 0.91/0.22).
 # qa_agent_dev2 clean 0.97/0.83, 0.98/0.67; noised 0.97/0.73, 0.94/0.61 (main 4101b3d: clean
-# 0.94/0.59, 0.91/0.42; noised 0.95/0.49, 0.90/0.37). Floors a few lines below.
+# 0.94/0.59, 0.91/0.42; noised 0.95/0.49, 0.90/0.37).
+# qa_agent_dev3 clean: forbidden 0.96/1.00, agent_negative 0.96/1.00, badge 1.00/1.00, verification
+# 1.00/0.94, survey 1.00/1.00; noised 0.88/0.92, 0.88/0.92, 1.00/0.86, 1.00/0.94, 1.00/1.00 (main
+# 07c11f2: clean 0.63/0.50, 0.75/0.62, 0.67/0.14, 0.76/0.81, 1.00/0.71). Floors a few lines below.
 FLOORS = {
     "dev-clean": {"forbidden_phrase": (0.93, 0.90), "agent_negative": (0.93, 0.90)},
     "dev-noisy": {"forbidden_phrase": (0.90, 0.75), "agent_negative": (0.90, 0.75)},
     "dev2-clean": {"forbidden_phrase": (0.92, 0.78), "agent_negative": (0.92, 0.62)},
     "dev2-noisy": {"forbidden_phrase": (0.92, 0.68), "agent_negative": (0.88, 0.56)},
+    "dev3-clean": {"forbidden_phrase": (0.92, 0.95), "agent_negative": (0.92, 0.95), "missing_badge": (0.95, 0.95),
+                   "missing_verification": (0.95, 0.90), "missing_survey": (0.95, 0.95)},
+    "dev3-noisy": {"forbidden_phrase": (0.84, 0.87), "agent_negative": (0.84, 0.87), "missing_badge": (0.95, 0.82),
+                   "missing_verification": (0.95, 0.90), "missing_survey": (0.95, 0.95)},
 }
+# contempt without a swear word is 辱骂 (fatal): lines of dev3 hinted fatal that must get a fatal flag
+# (measured: 23/24 clean, 18/24 noised; main 07c11f2: 6/24, 6/24)
+FATAL_FLOORS = {"dev3-clean": 21, "dev3-noisy": 15}
 
 
 @pytest.mark.parametrize("which", list(FLOORS))
@@ -106,3 +123,29 @@ def test_rubric_holds_its_level(which, results):
                                                                s.false_positives[:5], s.false_negatives[:5])
     assert res.fatal_on_hard_negatives == []
     assert res.control_flags == []
+    assert res.fatal_caught >= FATAL_FLOORS.get(which, 0), (res.fatal_caught, res.fatal_hinted)
+
+
+CALLS = sorted((DATA / "qa_agent_dev3" / "calls").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", CALLS, ids=[p.stem for p in CALLS])
+def test_clean_calls_in_other_styles_raise_nothing(path, rubric):
+    """Five clean calls (hotel, credit-card security check, airline outbound, city hotline, broadband
+    repair) whose greeting, badge (alphanumeric, digit by digit, 编号), verification (booking name +
+    phone digits, an SMS code read back, ID digits) and survey (questionnaire by e-mail, SMS reply,
+    push, voice prompt) are said in other words, with empathy and a request to repeat: no flag at all.
+    Without the badge turn and the survey invitation the same call is flagged for both."""
+    import json
+    import dataclasses
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    tr = Transcript.from_dict(data)
+    card = score_transcript(tr, rubric)
+    assert [(f.category, f.evidence) for f in card.flags] == []
+    agent = [i for i, t in enumerate(tr.turns) if t.role == "agent"]
+    turns = list(tr.turns)
+    turns[agent[1]] = dataclasses.replace(turns[agent[1]], text="您请讲。")  # the badge turn
+    turns[agent[-1]] = dataclasses.replace(turns[agent[-1]], text="好的，再见。")  # survey + farewell
+    card = score_transcript(dataclasses.replace(tr, turns=turns), rubric)
+    assert {"missing_badge", "missing_survey"} <= {f.category for f in card.flags}
