@@ -15,12 +15,14 @@ from voiceqa.qa.rubric import load_rubric
 
 DATA = Path(__file__).resolve().parent / "data" / "qa_customer_dev"
 DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
+DATA3 = Path(__file__).resolve().parent / "data" / "qa_customer_dev3"
 CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
 # (clean file, noised file, at least: lines, anger, agent_care, complaint, hard negatives)
 SETS = {
     "dev": (DATA / "utterances.yaml", DATA / "utterances_noisy.yaml", (150, 40, 30, 30, 60)),
     "dev2": (DATA2 / "utterances.yaml", DATA2 / "utterances_noisy.yaml", (120, 25, 35, 20, 50)),
     "fresh2": (DATA2 / "fresh.yaml", DATA2 / "fresh_noisy.yaml", (40, 10, 10, 8, 15)),
+    "dev3": (DATA3 / "utterances.yaml", DATA3 / "utterances_noisy.yaml", (120, 40, 20, 30, 55)),
 }
 
 
@@ -118,3 +120,19 @@ def test_insults_aimed_at_the_agent_not_at_others(text, care):
     entry = BenchEntry(id="care-900", industry="banking", direction="inbound", role="customer", text=text, labels=[])
     call = build_call(entry)
     assert detected(score_transcript(call.transcript, load_rubric()), call, "agent_care") is care, text
+
+
+@pytest.mark.parametrize("path", sorted((DATA3 / "calls").glob("*.json")), ids=lambda p: p.stem)
+def test_clean_calls_with_mentions_raise_no_customer_flag(path):
+    """Whole calls (qa_customer_dev3/calls) where the caller names a platform, the 投诉 department,
+    an earlier case or a hotline in thanks, and laughs with 笑死/吓死/绝了: no customer item flags,
+    and the complaint risk stays under the warning threshold."""
+    import json
+
+    from voiceqa.qa.scorer import score_transcript
+    from voiceqa.schema import Transcript
+
+    rubric = load_rubric()
+    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+    assert [(f.category, f.evidence) for f in card.flags if f.category in CUSTOMER] == []
+    assert card.warning_level <= 1, card.warning_level
