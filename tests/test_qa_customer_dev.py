@@ -1,7 +1,8 @@
-"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2): anger, insults
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2, qa_customer_dev3): anger, insults
 aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
 (praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
-insults aimed at a third party, a complaint as a topic). The default rubric must hold its
+insults aimed at a third party, a complaint as a topic, mentions of platforms, channels and earlier
+cases, intensifier slang). The default rubric must hold its
 measured level on the clean and the noised copy of each, and of qa_customer_dev2's fresh set."""
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def results(sets):
 # 1.00/0.88, 0.75/0.46, 1.00/0.14 (noised 0.78/0.88, 0.71/0.46, 1.00/0.14); second round
 # 1.00/0.88, 0.87/0.50, 1.00/0.14 (noised 0.88/0.88, 0.81/0.50, 1.00/0.29): insults in unseen
 # wording are still mostly missed.
+# qa_customer_dev3 (mentions, calm hotline threats, intensifier slang, "stupid" of others): main
+# (07c11f2) clean 0.78/0.91, 0.81/0.91, 0.90/0.75 (noised 0.76/0.91, 0.75/0.87, 0.79/0.62); third
+# round 0.97/0.97, 0.94/0.96, 1.00/0.96 (noised 0.94/0.97, 0.83/0.93, 0.91/0.79).
 # The floors sit 0.03-0.05 (one line on the fresh set) under the measured figures.
 FLOORS = {
     "dev-clean": {"customer_complaint": (0.85, 0.85), "customer_anger": (0.93, 0.87), "agent_care": (0.94, 0.95)},
@@ -72,6 +76,8 @@ FLOORS = {
     "dev2-noisy": {"customer_complaint": (0.80, 0.90), "customer_anger": (0.89, 0.86), "agent_care": (0.93, 0.93)},
     "fresh2-clean": {"customer_complaint": (0.85, 0.75), "customer_anger": (0.80, 0.45), "agent_care": (0.90, 0.14)},
     "fresh2-noisy": {"customer_complaint": (0.75, 0.75), "customer_anger": (0.75, 0.45), "agent_care": (0.90, 0.21)},
+    "dev3-clean": {"customer_complaint": (0.93, 0.93), "customer_anger": (0.90, 0.92), "agent_care": (0.95, 0.92)},
+    "dev3-noisy": {"customer_complaint": (0.90, 0.93), "customer_anger": (0.79, 0.89), "agent_care": (0.87, 0.75)},
 }
 
 
