@@ -30,6 +30,9 @@ class EmotionLexicon:
     positive: tuple[str, ...] = ()  # anger_valence_positive
     grievance: tuple[str, ...] = ()  # anger_grievance
     reported: tuple[str, ...] = ()  # reported_speech
+    # clauses where an escalation word is a topic, an earlier case or a question (投诉部门几点下班 /
+    # 上回打12345反映的 / 是打这个号吗): the complaint item's exclusions, for the complaint risk too
+    complaint_not: tuple[str, ...] = ()
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon) -> "EmotionLexicon":
@@ -42,7 +45,8 @@ class EmotionLexicon:
             negation=frozenset(lex.words("negation_cues")),
             targets=joined("complaint_targets", "complaint_targets_more"), intent=joined("complaint_intent", "complaint_intent_more"),
             positive=lex.words("anger_valence_positive"), grievance=lex.words("anger_grievance"),
-            reported=lex.words("reported_speech"),
+            reported=joined("reported_speech", "anger_not"),
+            complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "reported_speech"),
         )
 
 
@@ -124,11 +128,12 @@ TARGET_NEAR_CHARS = 6
 
 def _complaint_hits(text: str, lex: EmotionLexicon) -> list[str]:
     """Complaint words said, and targets said next to an intent (target+intent)."""
-    out = _hits(text, lex.complaint, lex.negation)
+    out = _hits(text, lex.complaint, lex.negation, lex.complaint_not)
     if lex.targets and lex.intent:
         intents = find_phrases(text, lex.intent, "pinyin")
         if intents:
-            for w, m in find_phrases(text, lex.targets, "pinyin", negation=lex.negation):
+            kw = {"exclude": lex.complaint_not, "exclude_by_sound": True} if lex.complaint_not else {}
+            for w, m in find_phrases(text, lex.targets, "pinyin", negation=lex.negation, **kw):
                 near = next((i for i, mi in intents if abs(mi.start - m.start) <= TARGET_NEAR_CHARS), None)
                 if near is not None and f"{w}+{near}" not in out:
                     out.append(f"{w}+{near}")

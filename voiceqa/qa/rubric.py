@@ -141,6 +141,8 @@ class SemanticRule(_Rule):
     # a clause holding one of these context words is not judged (如果您还有不清楚的地方 / 您不知道
     # 在哪的话: conditional offers of help, not refusals), as for keyword rules
     exclude: list[str] = []
+    # ... also when a context word is misheard (侠死我了 for 吓死我了), as for keyword rules
+    exclude_by_sound: bool = False
     # ... and a turn holding one of these is not judged at all (这个我们这边办不了，我帮您转到专门
     # 的部门: a refusal with an alternative offered is not a refusal)
     exclude_turn: list[str] = []

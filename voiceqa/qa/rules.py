@@ -212,6 +212,19 @@ def _own_sentences(rule: R.SemanticRule, item, ctx) -> frozenset[str]:
     return own
 
 
+def _excluded(clause: str, rule: R.SemanticRule) -> bool:
+    """A clause holding one of the rule's context words, as written or (``exclude_by_sound``)
+    misheard: from three characters on, since two-character words by sound also read ordinary
+    words across a word boundary (乐死 as 了事, 梦游 as 们有)."""
+    if mentions(clause, rule.exclude):
+        return True
+    return rule.exclude_by_sound and bool(find_phrases(clause, _by_sound_words(tuple(rule.exclude)), whole_words=False))
+
+
+def _by_sound_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(x for x in words if len(x) >= 3)
+
+
 def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     cv, known = ctx.vectors, ctx.known
     if cv is None or known is None or not len(cv.units):
@@ -220,7 +233,7 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     rows = [k for k, (ti, s, e) in enumerate(cv.units)
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))
-            and not mentions(ctx.turns[ti].text[s:e], rule.exclude)
+            and not _excluded(ctx.turns[ti].text[s:e], rule)
             and not mentions(ctx.turns[ti].text, rule.exclude_turn)]
     if not rows:
         return None
