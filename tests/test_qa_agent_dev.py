@@ -97,7 +97,7 @@ def results(sets, rubric):
 # qa_agent_dev2 clean 0.97/0.83, 0.98/0.67; noised 0.97/0.73, 0.94/0.61 (main 4101b3d: clean
 # 0.94/0.59, 0.91/0.42; noised 0.95/0.49, 0.90/0.37).
 # qa_agent_dev3 clean: forbidden 0.96/1.00, agent_negative 0.96/1.00, badge 1.00/1.00, verification
-# 1.00/0.94, survey 1.00/1.00; noised 0.88/0.92, 0.88/0.92, 1.00/0.86, 1.00/0.94, 1.00/1.00 (main
+# 1.00/1.00, survey 1.00/1.00; noised 0.88/0.92, 0.88/0.92, 1.00/0.86, 1.00/1.00, 1.00/1.00 (main
 # 07c11f2: clean 0.63/0.50, 0.75/0.62, 0.67/0.14, 0.76/0.81, 1.00/0.71). Floors a few lines below.
 FLOORS = {
     "dev-clean": {"forbidden_phrase": (0.93, 0.90), "agent_negative": (0.93, 0.90)},
@@ -105,9 +105,9 @@ FLOORS = {
     "dev2-clean": {"forbidden_phrase": (0.92, 0.78), "agent_negative": (0.92, 0.62)},
     "dev2-noisy": {"forbidden_phrase": (0.92, 0.68), "agent_negative": (0.88, 0.56)},
     "dev3-clean": {"forbidden_phrase": (0.92, 0.95), "agent_negative": (0.92, 0.95), "missing_badge": (0.95, 0.95),
-                   "missing_verification": (0.95, 0.90), "missing_survey": (0.95, 0.95)},
+                   "missing_verification": (0.95, 0.95), "missing_survey": (0.95, 0.95)},
     "dev3-noisy": {"forbidden_phrase": (0.84, 0.87), "agent_negative": (0.84, 0.87), "missing_badge": (0.95, 0.82),
-                   "missing_verification": (0.95, 0.90), "missing_survey": (0.95, 0.95)},
+                   "missing_verification": (0.95, 0.95), "missing_survey": (0.95, 0.95)},
 }
 # contempt without a swear word is 辱骂 (fatal): lines of dev3 hinted fatal that must get a fatal flag
 # (measured: 23/24 clean, 18/24 noised; main 07c11f2: 6/24, 6/24)
