@@ -216,6 +216,9 @@ class RaisedVoiceRule(_Rule):
 class EmotionRule(_Rule):
     type: Literal["emotion"]
     level: Literal["negative", "angry"] = "angry"
+    # turns holding one of these words are not judged (an agent naming the caller's feeling:
+    # 确实让人窝火，我完全理解)
+    exclude_turn: list[str] = []
 
 
 class AgentCareRule(_PhraseOptions):

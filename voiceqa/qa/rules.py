@@ -396,7 +396,7 @@ def emotion(rule: R.EmotionRule, item, ctx) -> list[Finding]:
     out = []
     for i, t in ctx.turns_in(item.role):
         label = ctx.emotions[i] if i < len(ctx.emotions) else "calm"
-        if _LEVEL[label] >= _LEVEL[rule.level]:
+        if _LEVEL[label] >= _LEVEL[rule.level] and not mentions(t.text, rule.exclude_turn):
             out.append(Finding(t.start, t.end, t.text[:40], t.role, label))
     return out
 
