@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ..text.chinese import normalize_for_compare
-from ..text.phrases import find_phrase, find_phrases, mentions
+from ..text.phrases import find_phrase, find_phrases, mentions, mentions_or_heard
 from ..text.pinyin_match import Match, by_sound, syllables
 from ..text.similarity import bigram_overlap
 from ..text.words import has_cue
@@ -216,13 +216,7 @@ def _excluded(clause: str, rule: R.SemanticRule) -> bool:
     """A clause holding one of the rule's context words, as written or (``exclude_by_sound``)
     misheard: from three characters on, since two-character words by sound also read ordinary
     words across a word boundary (乐死 as 了事, 梦游 as 们有)."""
-    if mentions(clause, rule.exclude):
-        return True
-    return rule.exclude_by_sound and bool(find_phrases(clause, _by_sound_words(tuple(rule.exclude)), whole_words=False))
-
-
-def _by_sound_words(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(x for x in words if len(x) >= 3)
+    return mentions_or_heard(clause, rule.exclude, rule.exclude_by_sound, from_chars=3)
 
 
 def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:

@@ -36,6 +36,20 @@ def mentions(text: str, words) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 
+def mentions_or_heard(text: str, words, by_sound: bool, from_chars: int = 2) -> bool:
+    """Whether ``text`` holds one of the context ``words`` as written or, with ``by_sound``,
+    misheard (我真寺 for 我真是): the same syllables count for words of ``from_chars``
+    characters on (one syllable sounds like too many others)."""
+    if mentions(text, words):
+        return True
+    return by_sound and bool(find_phrases(text, _sounded(tuple(words), from_chars), whole_words=False))
+
+
+@lru_cache(maxsize=256)
+def _sounded(words: tuple[str, ...], from_chars: int) -> tuple[str, ...]:
+    return tuple(x for x in words if len(x) >= from_chars)
+
+
 def find_phrase(
     text: str,
     phrase: str,
@@ -68,11 +82,7 @@ def find_phrase(
         if exclude:
             c0, c1 = clause_bounds(simple, m.start)
             clause = simple[c0:max(c1, m.end)]
-            if mentions(clause, exclude):
-                continue
-            # context words misheard (我真寺 for 我真是): the same syllables count, from two
-            # characters on (one syllable sounds like too many others)
-            if exclude_by_sound and find_phrases(clause, tuple(x for x in exclude if len(x) >= 2), whole_words=False):
+            if mentions_or_heard(clause, exclude, exclude_by_sound):
                 continue
         out.append(m)
     return out
