@@ -72,9 +72,13 @@ class RegexRule(_Rule):
     # read as that character (Whisper's 我实/涡是 for 我是, 攻号 for 工号, 三一四好 for 三一四号).
     # Write here only structures that stay specific when their cue words are misheard.
     sound_pattern: str | None = None
+    # ... and a match is also left alone when the same speaker's next turn (after the other side's
+    # reply) matches one of these: a limit stated in one turn and the way forward offered right after
+    # the caller's objection (按条款这次赔不了 / 那怎么办 / 您可以申请复核) is not a bare refusal
+    exclude_next_turn: str | list[str] | None = None
     _v = field_validator("pattern", "sound_pattern")(check_regex)
 
-    @field_validator("exclude_pattern")
+    @field_validator("exclude_pattern", "exclude_next_turn")
     @classmethod
     def _excl(cls, v):
         for x in [v] if isinstance(v, str) else v or []:
@@ -83,6 +87,10 @@ class RegexRule(_Rule):
 
     def exclusions(self) -> list[str]:
         v = self.exclude_pattern
+        return [v] if isinstance(v, str) else list(v or [])
+
+    def next_turn_exclusions(self) -> list[str]:
+        v = self.exclude_next_turn
         return [v] if isinstance(v, str) else list(v or [])
 
 

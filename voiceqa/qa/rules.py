@@ -94,10 +94,26 @@ def keyword(rule: R.KeywordRule, item, ctx) -> list[Finding]:
     return [f for f, _, _ in hits]
 
 
+def _next_own_turn(ctx, ti: int) -> str:
+    """The text of the next turn by the same speaker role as turn ``ti``, when at most one turn
+    of another role comes between (the answer to the caller's reply); else ""."""
+    role, others = ctx.turns[ti].role, 0
+    for t in ctx.turns[ti + 1:]:
+        if t.role == role:
+            return t.text
+        others += 1
+        if others > 1:
+            break
+    return ""
+
+
 def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
     pat, excl = re.compile(rule.pattern), [re.compile(x) for x in rule.exclusions()]
+    after = [re.compile(x) for x in rule.next_turn_exclusions()]
     out = []
-    for _, turn in ctx.turns_in(item.role):
+    for ti, turn in ctx.turns_in(item.role):
+        if after and any(e.search(_next_own_turn(ctx, ti)) for e in after):
+            continue
         text = turn.text
         matches = list(pat.finditer(text))
         if rule.sound_pattern and not matches:
