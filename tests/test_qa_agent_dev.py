@@ -6,7 +6,10 @@ wording, written before the rules were changed for it), against firm but polite 
 dev3 adds the presence items verification, badge and survey with their look-alikes (order and case
 numbers, security warnings, someone else's number, product reviews and scores), empathy and polite
 requests as hard negatives and contempt without a swear word (fatal), plus five clean calls in company
-styles of their own that must raise nothing. The data is valid and balanced, and the default rubric holds its measured level on each (clean
+styles of their own that must raise nothing; dev4 adds the agent's tone without the rubric's words
+(sarcasm, contempt, impatience, cold dismissal, mocking, lecturing; refusal and blame in new words)
+against polite firmness, patient repetition, apologies, the complaint repeated back, conditional offers
+and transfers, plus four firm-but-polite calls (nothing raised) and two rude ones (both raised). The data is valid and balanced, and the default rubric holds its measured level on each (clean
 and ASR-noised) with no fatal flag on a hard negative."""
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ SETS = {
              ("indiff", "sarcasm", "rhetoric", "impatient", "takeit", "blame", "down", "hurry", "politerude",
               "dialect", "ramble", "short", "refuse"), AGENT),
     "dev3": ("qa_agent_dev3", (120, 60, 60, 10), ("verify", "badge", "survey", "contempt"), AGENT + PRESENCE3),
+    "dev4": ("qa_agent_dev4", (130, 75, 55, 9),
+             ("sarcasm", "contempt", "impatient", "dismiss", "mock", "lecture", "refuse", "blame"), AGENT),
 }
 
 
@@ -109,6 +114,12 @@ FLOORS = {
     "dev3-noisy": {"forbidden_phrase": (0.84, 0.87), "agent_negative": (0.84, 0.87), "missing_badge": (0.95, 0.82),
                    "missing_verification": (0.95, 0.95), "missing_survey": (0.95, 0.95)},
 }
+# qa_agent_dev4 clean 0.96/0.92, 0.95/0.90; noised 0.91/0.82, 0.84/0.81 (main 5d72c7a: clean 0.81/0.50,
+# 0.65/0.34; noised 0.79/0.44, 0.53/0.29).
+FLOORS.update({
+    "dev4-clean": {"forbidden_phrase": (0.93, 0.88), "agent_negative": (0.92, 0.86)},
+    "dev4-noisy": {"forbidden_phrase": (0.88, 0.78), "agent_negative": (0.79, 0.76)},
+})
 # contempt without a swear word is 辱骂 (fatal): lines of dev3 hinted fatal that must get a fatal flag
 # (measured: 23/24 clean, 18/24 noised; main 07c11f2: 6/24, 6/24)
 FATAL_FLOORS = {"dev3-clean": 21, "dev3-noisy": 15}
@@ -126,7 +137,9 @@ def test_rubric_holds_its_level(which, results):
     assert res.fatal_caught >= FATAL_FLOORS.get(which, 0), (res.fatal_caught, res.fatal_hinted)
 
 
-CALLS = sorted((DATA / "qa_agent_dev3" / "calls").glob("*.json"))
+CALLS = sorted((DATA / "qa_agent_dev3" / "calls").glob("*.json")) + sorted(
+    p for p in (DATA / "qa_agent_dev4" / "calls").glob("*.json") if p.stem not in ("ride_sarcastic", "school_contempt"))
+RUDE_CALLS = [DATA / "qa_agent_dev4" / "calls" / f"{n}.json" for n in ("ride_sarcastic", "school_contempt")]
 
 
 @pytest.mark.parametrize("path", CALLS, ids=[p.stem for p in CALLS])
@@ -149,3 +162,57 @@ def test_clean_calls_in_other_styles_raise_nothing(path, rubric):
     turns[agent[-1]] = dataclasses.replace(turns[agent[-1]], text="好的，再见。")  # survey + farewell
     card = score_transcript(dataclasses.replace(tr, turns=turns), rubric)
     assert {"missing_badge", "missing_survey"} <= {f.category for f in card.flags}
+
+
+@pytest.mark.parametrize("path", RUDE_CALLS, ids=[p.stem for p in RUDE_CALLS])
+def test_sarcastic_and_contemptuous_agents_are_flagged(path, rubric):
+    """Two calls whose agent is correct on every presence item but sarcastic and impatient (a
+    ride-hailing complaint) or contemptuous and lecturing (a tutoring parent): both agent
+    violations are raised, on agent turns only, and no presence item is."""
+    import json
+
+    tr = Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    card = score_transcript(tr, rubric)
+    cats = {f.category for f in card.flags}
+    assert set(AGENT) <= cats, cats
+    assert not {c for c in cats if c.startswith("missing_")}, cats
+
+
+def _call(*turns):
+    """A short call from (role, text) pairs: greeting, badge and survey are in place."""
+    t, out = 0.5, []
+    for role, text in turns:
+        d = 0.23 * len(text) + 0.6
+        out.append({"speaker": role, "role": role, "start": round(t, 2), "end": round(t + d, 2), "text": text,
+                    "confidence": 0.93})
+        t += d + 0.8
+    return Transcript.from_dict({"call_id": "t", "source": "t.wav", "duration": round(t, 2), "channels": 2,
+                                 "separation": "stereo", "turns": out})
+
+
+def test_round9_mechanisms(rubric):
+    """Sentences written here, one per mechanism: tone structures without the rubric's words, the
+    complaint repeated back, the caller (not the agent) having repeated, and a limit stated with the
+    way forward offered in the agent's next turn (vs. no way forward)."""
+    from voiceqa.qa.bench import BenchEntry
+
+    def flags(text):
+        e = BenchEntry(id="t", industry="telecom", direction="inbound", role="agent", text=text)
+        call = build_call(e)
+        card = score_transcript(call.transcript, rubric)
+        return {c for c in AGENT if detected(card, call, c)}
+
+    assert flags("就您这个预算还想住海景房，能订到才怪。") == set(AGENT)
+    assert flags("做人得讲点道理，别什么都赖我们。") == set(AGENT)
+    assert flags("我确认一下，您说营业厅的人讲这都不懂，是这样吗？") == set()
+    assert flags("我知道您已经打了好几遍电话了，这次我一定跟到底。") == set()
+
+    def forbidden(agent_next):
+        tr = _call(("agent", "您好，这里是燃气服务热线，我是客服小周。"), ("customer", "这个月的滞纳金能免吗？"),
+                   ("agent", "这个月的滞纳金系统已经扣了，退不了。"), ("customer", "那也太不讲理了吧。"),
+                   ("agent", agent_next), ("customer", "好吧。"),
+                   ("agent", "稍后请对我的服务做个评价，还有其他问题吗？感谢来电，再见。"))
+        return [f for f in score_transcript(tr, rubric).flags if f.category == "forbidden_phrase"]
+
+    assert forbidden("理解您的心情，您可以下个月申请一次减免，我把申请方式发到您手机上。") == []
+    assert forbidden("嗯，就这样。") != []
