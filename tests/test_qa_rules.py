@@ -80,6 +80,14 @@ def test_missing_greeting_and_closing_and_survey(rubric):
         ("您好，客服中心为您服务", False),
         ("您好，工号一二三四，姓李，很高兴为您服务", True),  # a bare surname as its own clause
         ("您好，我们经理姓王，他稍后联系您", False),  # someone else's surname
+        # a role is who employs the agent, not who they are: it needs a name after it
+        ("您好，我是移动客服，请问有什么可以帮您", False),
+        ("您好，我是客服经理，请问有什么可以帮您", False),
+        ("您好，我是物业的工作人员，明天上午来修", False),
+        ("您好，我是太平洋车险的理赔专员刘洋，请问有什么可以帮您", True),
+        ("您好，我是供电所的抄表员老李", True),
+        ("您好，我是招生办的孙老师", True),
+        ("您好，我是柯服专员拎晓，请问有什么可以帮您", True),  # 客服专员林晓, misheard
     ],
 )
 def test_asking_the_callers_name_is_not_the_agent_giving_theirs(rubric, opening, has_badge):
@@ -268,3 +276,19 @@ def test_raised_voice_against_the_agents_own_baseline():
     # two measured agent turns are no baseline: nothing is judged
     few = {i: a for i, a in acoustics.items() if tr.turns[i].role == "customer" or i in agent_turns[1:3]}
     assert "raised_voice" not in flags_by(score_transcript(call(GOOD), rubric, few))
+
+
+def test_closing_is_looked_for_in_the_calls_second_half(rubric):
+    """A short call's opening offer of help (请问还有什么可以帮您) lies inside the last 60 s but
+    is not the closing; the same words at the end are."""
+    opening = [("agent", 0.5, 6.0, "您好，工号三零五二，请问还有什么可以帮您的吗"), ("customer", 6.5, 12.0, "我想查一下这个月的话费"),
+               ("agent", 12.5, 17.0, "好的，请您报一下身份证后四位"), ("customer", 17.5, 20.0, "一二三四"),
+               ("agent", 20.5, 26.0, "您这个月话费是八十六元"), ("customer", 26.5, 28.0, "好的知道了")]
+    closing = opening + [("agent", 28.5, 31.0, "请问还有什么可以帮您的吗"), ("customer", 31.5, 32.5, "没有了")]
+    assert "missing_closing" in {f.category for f in score_transcript(call(opening), rubric).flags}
+    assert "missing_closing" not in {f.category for f in score_transcript(call(closing), rubric).flags}
+    from voiceqa.qa.rubric import Window
+
+    w = Window(last=60, last_share=0.5)
+    assert w.span(40.0) == (20.0, 40.0) and w.span(300.0) == (240.0, 300.0)
+    assert not w.holds(5.0, 40.0) and w.holds(25.0, 40.0) and Window(first=15).span(40.0) == (0.0, 15.0)
