@@ -80,14 +80,6 @@ def test_missing_greeting_and_closing_and_survey(rubric):
         ("您好，客服中心为您服务", False),
         ("您好，工号一二三四，姓李，很高兴为您服务", True),  # a bare surname as its own clause
         ("您好，我们经理姓王，他稍后联系您", False),  # someone else's surname
-        # a role is who employs the agent, not who they are: it needs a name after it
-        ("您好，我是移动客服，请问有什么可以帮您", False),
-        ("您好，我是客服经理，请问有什么可以帮您", False),
-        ("您好，我是物业的工作人员，明天上午来修", False),
-        ("您好，我是太平洋车险的理赔专员刘洋，请问有什么可以帮您", True),
-        ("您好，我是供电所的抄表员老李", True),
-        ("您好，我是招生办的孙老师", True),
-        ("您好，我是柯服专员拎晓，请问有什么可以帮您", True),  # 客服专员林晓, misheard
     ],
 )
 def test_asking_the_callers_name_is_not_the_agent_giving_theirs(rubric, opening, has_badge):
