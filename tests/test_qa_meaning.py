@@ -153,3 +153,67 @@ def test_classifier_probabilities_are_a_logistic_of_the_vectors():
 
     m = RuleModel(np.array([1.0, -1.0], np.float32), 0.0)
     assert m.probability(np.array([[0.0, 0.0], [10.0, 0.0]], np.float32)).round(3).tolist() == [0.5, 1.0]
+
+
+TWO_RULES = """
+name: t
+version: 1
+semantic:
+  background: [请问您的订单号是多少, 我帮您查一下, 好的谢谢, 您的包裹明天送达, 我想咨询一下套餐]
+items:
+  - id: refuse
+    name: 推诿
+    category: forbidden_phrase
+    severity: major
+    points: 10
+    rule:
+      type: semantic
+      decision: classifier
+      examples: [这个我们处理不了, 这不归我们管, 你去找别的部门吧, 我们这里办不了这个, 这事跟我没关系]
+      {extra}
+  - id: survey
+    name: 满意度
+    category: missing_survey
+    severity: minor
+    points: 5
+    rule:
+      type: semantic
+      examples: [请您对我的服务进行评价, 稍后请为我的服务打分, 挂机后会有满意度回访]
+"""
+NEAR_REFUSALS = ["这个问题我们今天就能处理好", "这个业务我们营业厅也能办理", "这个部门的电话我发短信给您"]
+
+
+def _probabilities(body: str, item_id: str, texts: list[str]) -> np.ndarray:
+    from types import SimpleNamespace
+
+    from voiceqa.embeddings import get_encoder
+    from voiceqa.qa.rules import _own_sentences
+    from voiceqa.qa.semantic import known_sentences
+
+    r = parse_rubric(body, "t.yaml")
+    item, rule = next((it, rl) for it, rl in r.semantic_rules() if it.id == item_id)
+    enc = get_encoder("use")
+    known = known_sentences(r.semantic_background(), enc, frozenset())
+    own = _own_sentences(rule, item, SimpleNamespace(rubric=r, holdout=frozenset()))
+    return rule_model(tuple(rule.examples), known, own).probability(enc.encode(texts))
+
+
+def test_private_negatives_train_their_rule_only():
+    plain = TWO_RULES.replace("{extra}", "")
+    private = TWO_RULES.replace("{extra}", f"negatives: [{', '.join(NEAR_REFUSALS)}]")
+    shared = TWO_RULES.replace("{extra}", f"counter_examples: [{', '.join(NEAR_REFUSALS)}]")
+    probe = ["稍后请对本次服务打个分", "这个业务我们今天就可以帮您办理"]
+    survey = {k: _probabilities(b, "survey", probe) for k, b in (("plain", plain), ("private", private), ("shared", shared))}
+    # another rule's private negatives leave the survey classifier exactly as it was; shared
+    # counter-examples move it
+    assert np.allclose(survey["plain"], survey["private"]) and not np.allclose(survey["plain"], survey["shared"])
+    # the refusal rule learns them: a near-refusal offer of help becomes less likely a refusal
+    near = "这个业务我们今天就可以帮您办理"
+    assert _probabilities(private, "refuse", [near])[0] < _probabilities(plain, "refuse", [near])[0]
+    r_plain, r_private = parse_rubric(plain, "t.yaml"), parse_rubric(private, "t.yaml")
+    assert r_private.private_negatives() == frozenset(NEAR_REFUSALS) and not r_plain.private_negatives()
+    # nothing is respelt towards their words, and `rubric test` checks them as must-not-fire
+    assert r_private.respell_vocabulary().fingerprint == r_plain.respell_vocabulary().fingerprint
+    from voiceqa.qa.rubric_check import own_cases
+
+    assert {c.text for c in own_cases(r_private) if not c.positive} >= set(NEAR_REFUSALS)

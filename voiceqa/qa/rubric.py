@@ -133,6 +133,11 @@ class SemanticRule(_Rule):
     type: Literal["semantic"]
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
+    # this rule's own hard negatives: counter-evidence for its nearest-meaning test and
+    # negatives of its classifier, like counter_examples, but private: no other rule competes
+    # with them or trains on them, and the respelling vocabulary does not learn their words
+    # (calm problem reports argue against anger, not against the survey invitation)
+    negatives: list[str] = []
     # per-rule thresholds: a number, or per encoder ({use: 0.5}: other encoders keep the
     # rubric's calibration, since similarities are on different scales per encoder)
     min_similarity: float | dict[str, float] | None = None
@@ -389,10 +394,17 @@ class Rubric(BaseModel):
         """Everything a semantic rule's clause must be further from than from its own examples:
         the background talk and every semantic rule's examples and counter-examples (a rule
         drops its own examples)."""
-        known = [x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples)]
+        known = [x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples, *r.negatives)]
         # the exact phrases of keyword rules are sentences the rubric knows too (很高兴为您服务)
         phrases = [p for it in self.items for p in item_phrases(it) if len(p) >= 4]
         return tuple(dict.fromkeys([*self.semantic.background, *known, *phrases]))
+
+    def private_negatives(self) -> frozenset[str]:
+        """Sentences that are some rule's ``negatives`` and nothing else the rubric knows: every
+        other rule leaves them out of its counter-evidence and its classifier's training set."""
+        shared = {x for _, r in self.semantic_rules() for x in (*r.examples, *r.counter_examples)}
+        shared |= set(self.semantic.background) | {p for it in self.items for p in item_phrases(it)}
+        return frozenset(x for _, r in self.semantic_rules() for x in r.negatives if x not in shared)
 
     def phrases_of(self, item_ids: list[str] | tuple[str, ...]) -> frozenset[str]:
         """Every phrase and example of the items ``item_ids``."""
@@ -404,7 +416,8 @@ class Rubric(BaseModel):
             return None
         from .respell import vocabulary
 
-        return vocabulary(self.semantic_background())
+        private = self.private_negatives()
+        return vocabulary(tuple(x for x in self.semantic_background() if x not in private))
 
     @model_validator(mode="after")
     def _unique_ids(self):
@@ -435,7 +448,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

@@ -46,7 +46,7 @@ class Stats(Confusion):
 
 
 def own_cases(rubric: Rubric) -> list[Case]:
-    """Each item's semantic examples (must fire) and counter-examples (must not), and the
+    """Each item's semantic examples (must fire) and counter-examples and negatives (must not), and the
     rubric's background talk (must fire no item); each sentence judged without itself."""
     out = []
     for item in rubric.items:
@@ -58,7 +58,7 @@ def own_cases(rubric: Rubric) -> list[Case]:
         for rule in rules:
             for x in rule.examples:
                 out.append(Case(x, role, (item.id,), item.id, True, "examples", frozenset({x})))
-            for x in rule.counter_examples:
+            for x in (*rule.counter_examples, *rule.negatives):
                 out.append(Case(x, role, (item.id,), item.id, False, "examples", frozenset({x})))
     return out
 

@@ -197,15 +197,18 @@ _OWN: dict[tuple, tuple] = {}
 
 
 def _own_sentences(rule: R.SemanticRule, item, ctx) -> frozenset[str]:
-    """Sentences that do not argue against the rule: its item's own, compatible items', held out
-    (one frozenset per rule and hold-out set, so the caches keyed by it hash it once)."""
+    """Sentences that do not argue against the rule: its item's own, compatible items', other
+    rules' private negatives, held out (one frozenset per rule and hold-out set, so the caches keyed by it hash it once)."""
     key = (id(rule), id(item), id(ctx.rubric), ctx.holdout)
     hit = _OWN.get(key)
     if hit is not None and hit[0] is rule and hit[1] is item and hit[2] is ctx.rubric:  # ids can be reused
         return hit[3]
     own = frozenset(R.item_phrases(item)) | ctx.holdout
-    if rule.compatible and ctx.rubric is not None:
-        own |= ctx.rubric.phrases_of(tuple(rule.compatible))
+    if ctx.rubric is not None:
+        # other rules' private negatives argue against those rules only
+        own |= ctx.rubric.private_negatives() - frozenset(rule.negatives)
+        if rule.compatible:
+            own |= ctx.rubric.phrases_of(tuple(rule.compatible))
     if len(_OWN) > 4096:
         _OWN.clear()
     _OWN[key] = (rule, item, ctx.rubric, own)
@@ -300,7 +303,7 @@ def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarr
         # leave-one-out (`rubric test`): a held-out sentence leaves the training set of the rules
         # it is an example or counter-example of; for every other rule it is one negative among
         # hundreds and the full model is kept (one refit per case instead of one per rule)
-        theirs = ctx.holdout & frozenset((*rule.examples, *rule.counter_examples))
+        theirs = ctx.holdout & frozenset((*rule.examples, *rule.counter_examples, *rule.negatives))
         own = (own - ctx.holdout) | theirs
     model = rule_model(sc.examples, ctx.known, own)
     if model is None:
