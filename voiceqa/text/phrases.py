@@ -69,11 +69,12 @@ def find_phrase(
         return hits
     simple = to_simplified(text)
     out = []
-    one_clause = not _CLAUSE_MARK.search(phrase)
+    # a short phrase matched by sound across a clause mark joins two clauses into one word (钱，钱
+    # is not 抢钱); a longer one keeps its hit, since the recogniser puts commas inside phrases
+    # (我也，不知道你自己查)
+    one_word = len(phrase) <= WORD_CHARS and not _CLAUSE_MARK.search(phrase)
     for m in hits:
-        # a match by sound joins syllables, not clauses: 钱，钱 is not 抢钱 (a phrase without
-        # punctuation that a hit spans across a clause mark reads two clauses as one word)
-        if one_clause and m.end - m.start > 1 and _CLAUSE_MARK.search(simple, m.start, m.end):
+        if one_word and m.end - m.start > 1 and _CLAUSE_MARK.search(simple, m.start, m.end):
             continue
         if at_end:
             _, c1 = clause_bounds(simple, m.start)
