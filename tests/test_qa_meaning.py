@@ -44,6 +44,17 @@ def test_identity_counts_only_when_asked_for(check, verified):
     assert (card.flags == []) is verified, [f.evidence for f in card.flags]
 
 
+@pytest.mark.parametrize("check, verified", [
+    ("短信验证码您收到了吗，读给我听一下", True),  # a one-time code read back is an identity check
+    ("您把短信里的六位数字报给我", True),
+    ("验证码一般一分钟之内就能收到", False),  # said about the code, not asked for
+    ("您会收到一条验证码短信，请勿告诉他人", False),
+])
+def test_default_rubric_verification_by_a_code_read_back(rubric, check, verified):
+    card = score_transcript(call(GOOD[:2] + [("agent", 12.5, 17.0, check), ("agent", 20.5, 26.0, "您的账单是三百元")] + GOOD[6:]), rubric)
+    assert ("missing_verification" not in {f.category for f in card.flags}) is verified, check
+
+
 def test_default_rubric_verification_needs_an_ask(rubric):
     mention = call(GOOD[:2] + [("agent", 12.5, 17.0, "身份证丢了的话，挂失以后再补办就行"),
                                ("agent", 20.5, 26.0, "您的账单是三百元")] + GOOD[6:])

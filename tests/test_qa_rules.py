@@ -268,3 +268,19 @@ def test_raised_voice_against_the_agents_own_baseline():
     # two measured agent turns are no baseline: nothing is judged
     few = {i: a for i, a in acoustics.items() if tr.turns[i].role == "customer" or i in agent_turns[1:3]}
     assert "raised_voice" not in flags_by(score_transcript(call(GOOD), rubric, few))
+
+
+def test_closing_is_looked_for_in_the_calls_second_half(rubric):
+    """A short call's opening offer of help (请问还有什么可以帮您) lies inside the last 60 s but
+    is not the closing; the same words at the end are."""
+    opening = [("agent", 0.5, 6.0, "您好，工号三零五二，请问还有什么可以帮您的吗"), ("customer", 6.5, 12.0, "我想查一下这个月的话费"),
+               ("agent", 12.5, 17.0, "好的，请您报一下身份证后四位"), ("customer", 17.5, 20.0, "一二三四"),
+               ("agent", 20.5, 26.0, "您这个月话费是八十六元"), ("customer", 26.5, 28.0, "好的知道了")]
+    closing = opening + [("agent", 28.5, 31.0, "请问还有什么可以帮您的吗"), ("customer", 31.5, 32.5, "没有了")]
+    assert "missing_closing" in {f.category for f in score_transcript(call(opening), rubric).flags}
+    assert "missing_closing" not in {f.category for f in score_transcript(call(closing), rubric).flags}
+    from voiceqa.qa.rubric import Window
+
+    w = Window(last=60, last_share=0.5)
+    assert w.span(40.0) == (20.0, 40.0) and w.span(300.0) == (240.0, 300.0)
+    assert not w.holds(5.0, 40.0) and w.holds(25.0, 40.0) and Window(first=15).span(40.0) == (0.0, 15.0)

@@ -276,6 +276,24 @@ class Window(BaseModel):
     model_config = ConfigDict(extra="forbid")
     first: float | None = None  # only the first N seconds of the call
     last: float | None = None  # only the last N seconds
+    # ... and only the last share of the call (0.5: its second half): in a short call the last
+    # 60 s reach back to the opening, and an opening offer of help is not the closing
+    last_share: Annotated[float, Field(gt=0, le=1)] | None = None
+
+    def span(self, duration: float) -> tuple[float, float]:
+        """The part of a call of ``duration`` seconds the window covers."""
+        start, end = 0.0, duration
+        if self.first is not None:
+            end = min(self.first, duration)
+        if self.last is not None:
+            start = max(start, duration - self.last)
+        if self.last_share is not None:
+            start = max(start, duration * (1.0 - self.last_share))
+        return start, end
+
+    def holds(self, t: float, duration: float) -> bool:
+        """Whether time ``t`` of a call of ``duration`` seconds is inside the window."""
+        return t >= self.span(duration)[0] and (self.first is None or t <= self.first)
 
 
 class Item(BaseModel):

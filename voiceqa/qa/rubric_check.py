@@ -121,7 +121,8 @@ def run_cases(rubric: Rubric, cases: list[Case]) -> list[Stats]:
         encoder = get_encoder(rubric.semantic.encoder)
         vocab = rubric.respell_vocabulary()
         example_vectors(encoder, [respell(tr.turns[ti].text[s:e], vocab) for tr in transcripts for ti, s, e in call_units(tr)])
-    items = {it.id: it for it in rubric.items}
+    # a case is one sentence, not a call: where an item looks in a call (its window) does not apply
+    items = {it.id: it.model_copy(update={"window": None}) for it in rubric.items}
     stats: dict[tuple[str, str], Stats] = {}
     for case, tr in zip(cases, transcripts):
         emotions = [turn_emotion(case.text, 0.0, case.role, lex).label]

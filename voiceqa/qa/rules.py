@@ -40,14 +40,7 @@ def quote(text: str, start: int, end: int, context: int = 6) -> str:
 
 
 def _in_window(ctx: ScoringContext, item: R.Item, t: float) -> bool:
-    w = item.window
-    if w is None:
-        return True
-    if w.first is not None and t > w.first:
-        return False
-    if w.last is not None and t < ctx.duration - w.last:
-        return False
-    return True
+    return item.window is None or item.window.holds(t, ctx.duration)
 
 
 def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, Match, int]]:
@@ -71,11 +64,7 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
 
 def item_span(item: R.Item, duration: float) -> tuple[float, float]:
     """The part of the call an item looks at (its window, else the whole call)."""
-    if item.window and item.window.first is not None:
-        return 0.0, min(item.window.first, duration)
-    if item.window and item.window.last is not None:
-        return max(0.0, duration - item.window.last), duration
-    return 0.0, duration
+    return item.window.span(duration) if item.window else (0.0, duration)
 
 
 def keyword(rule: R.KeywordRule, item, ctx) -> list[Finding]:
