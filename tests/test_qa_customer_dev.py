@@ -1,8 +1,9 @@
-"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2, qa_customer_dev3): anger, insults
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2, qa_customer_dev3, qa_customer_dev4): anger, insults
 aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
 (praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
 insults aimed at a third party, a complaint as a topic, mentions of platforms, channels and earlier
-cases, intensifier slang). The default rubric must hold its
+cases, intensifier slang; calm problem reports, jokes, denials of anger, echoes, the complaint desk as a place).
+The default rubric must hold its
 measured level on the clean and the noised copy of each, and of qa_customer_dev2's fresh set."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from voiceqa.qa.rubric import load_rubric
 DATA = Path(__file__).resolve().parent / "data" / "qa_customer_dev"
 DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
 DATA3 = Path(__file__).resolve().parent / "data" / "qa_customer_dev3"
+DATA4 = Path(__file__).resolve().parent / "data" / "qa_customer_dev4"
 CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
 # (clean file, noised file, at least: lines, anger, agent_care, complaint, hard negatives)
 SETS = {
@@ -25,6 +27,8 @@ SETS = {
     "fresh2": (DATA2 / "fresh.yaml", DATA2 / "fresh_noisy.yaml", (40, 10, 10, 8, 15)),
     "dev3": (DATA3 / "utterances.yaml", DATA3 / "utterances_noisy.yaml", (120, 40, 20, 30, 55)),
     "fresh3": (DATA3 / "fresh.yaml", DATA3 / "fresh_noisy.yaml", (40, 10, 7, 10, 20)),
+    "dev4": (DATA4 / "utterances.yaml", DATA4 / "utterances_noisy.yaml", (120, 35, 15, 20, 60)),
+    "fresh4": (DATA4 / "fresh.yaml", DATA4 / "fresh_noisy.yaml", (40, 12, 6, 6, 20)),
 }
 
 
@@ -72,6 +76,12 @@ def results(sets):
 # Its fresh set, written after the changes: main clean 0.73/0.73, 0.65/0.79, 0.71/0.71 (noised
 # 0.61/0.73, 0.53/0.64, 0.67/0.57); third round 0.82/0.82, 0.79/0.79, 0.83/0.71 (noised 0.64/0.82,
 # 0.64/0.64, 0.80/0.57).
+# qa_customer_dev4 (calm problem reports, 气人/气死 in jest or of others, echoes and reported
+# insults, denials of anger, the complaint desk as a place, insult words said of things): main
+# (5d72c7a) clean 0.78/0.95, 0.65/0.82, 0.75/0.94 (noised 0.78/0.95, 0.60/0.79, 0.68/0.81); fourth
+# round 1.00/0.95, 0.90/0.92, 0.94/0.94 (noised 1.00/0.95, 0.85/0.90, 0.93/0.81). Its fresh set,
+# written after the changes, is the same on main and this round: clean 1.00/0.83, 1.00/0.85,
+# 1.00/0.83 (noised 0.83/0.83, 0.79/0.85, 1.00/0.83).
 # The floors sit 0.03-0.05 (one line on the fresh set) under the measured figures.
 FLOORS = {
     "dev-clean": {"customer_complaint": (0.85, 0.85), "customer_anger": (0.93, 0.87), "agent_care": (0.94, 0.95)},
@@ -84,6 +94,10 @@ FLOORS = {
     "dev3-noisy": {"customer_complaint": (0.90, 0.93), "customer_anger": (0.79, 0.89), "agent_care": (0.87, 0.75)},
     "fresh3-clean": {"customer_complaint": (0.75, 0.72), "customer_anger": (0.72, 0.71), "agent_care": (0.75, 0.57)},
     "fresh3-noisy": {"customer_complaint": (0.58, 0.72), "customer_anger": (0.58, 0.57), "agent_care": (0.70, 0.42)},
+    "dev4-clean": {"customer_complaint": (0.95, 0.90), "customer_anger": (0.85, 0.87), "agent_care": (0.88, 0.88)},
+    "dev4-noisy": {"customer_complaint": (0.95, 0.90), "customer_anger": (0.80, 0.85), "agent_care": (0.87, 0.75)},
+    "fresh4-clean": {"customer_complaint": (0.95, 0.80), "customer_anger": (0.95, 0.80), "agent_care": (0.95, 0.80)},
+    "fresh4-noisy": {"customer_complaint": (0.80, 0.80), "customer_anger": (0.75, 0.80), "agent_care": (0.95, 0.80)},
 }
 
 
@@ -148,3 +162,55 @@ def test_clean_calls_with_mentions_raise_no_customer_flag(path):
     card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
     assert [(f.category, f.evidence) for f in card.flags if f.category in CUSTOMER] == []
     assert card.warning_level <= 1, card.warning_level
+
+
+def _customer_flags(path):
+    import json
+
+    from voiceqa.qa.scorer import score_transcript
+    from voiceqa.schema import Transcript
+
+    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), load_rubric())
+    return card, [(f.category, f.evidence) for f in card.flags if f.category in CUSTOMER]
+
+
+CALLS4 = sorted((DATA4 / "calls").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS4 if not p.stem.startswith("angry_")], ids=lambda p: p.stem)
+def test_clean_calls_with_calm_reports_jokes_and_denials_raise_no_customer_flag(path):
+    """Whole calls (qa_customer_dev4/calls) where the caller reports a fault calmly, jokes with
+    气人/气死, says 我没生气 / 不是生气, echoes a word, tells of someone else's insult or names the
+    complaint hotline or a regulator's website: no customer item flags (the blind evaluation's
+    false-flag families on clean calls)."""
+    card, flags = _customer_flags(path)
+    assert flags == []
+    assert card.warning_level <= 1, card.warning_level
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS4 if p.stem.startswith("angry_")], ids=lambda p: p.stem)
+def test_calls_with_a_real_angry_escalation_still_flag(path):
+    _, flags = _customer_flags(path)
+    assert {"customer_anger", "customer_complaint"} <= {c for c, _ in flags}, flags
+
+
+def test_denials_jokes_and_others_anger_are_not_the_callers_anger():
+    from voiceqa.qa.emotion import EmotionLexicon, turn_emotion
+    from voiceqa.text.words import has_cue
+
+    lex = EmotionLexicon.from_lexicon(load_rubric().lexicon)
+    # jieba keeps 没生气 as one word: the negation cue inside it still counts
+    assert has_cue("我没生气，你慢慢查。", lex.negation) and not has_cue("这个真不错", lex.negation)
+    for calm in ("我不是生气啊，就是怕家里老人被乱扣费。", "气死我了哈哈，又把密码忘了。"):
+        assert turn_emotion(calm, lex=lex).label != "angry", calm
+    assert turn_emotion("你们乱扣费，气死我了！", lex=lex).label == "angry"
+
+
+def test_sound_matches_stay_inside_clauses_and_words():
+    from voiceqa.text.phrases import find_phrase
+
+    # 钱，钱 is two clauses, not 抢钱; 去是 inside 打过去是吧 starts inside the word 过去, not 去死
+    assert not find_phrase("我在柜员机取钱，钱没出来。", "抢钱", "pinyin")
+    assert find_phrase("你们这是抢钱啊！", "抢钱", "pinyin")
+    assert not find_phrase("我点一下就能打过去是吧？", "去死", "pinyin")
+    assert find_phrase("你去死吧。", "去死", "pinyin")

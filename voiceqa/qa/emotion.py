@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..text.lexicon import Lexicon, shipped_lexicon
-from ..text.phrases import find_phrases
+from ..text.phrases import find_phrases, mentions
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class EmotionLexicon:
     # clauses where an escalation word is a topic, an earlier case or a question (投诉部门几点下班 /
     # 上回打12345反映的 / 是打这个号吗): the complaint item's exclusions, for the complaint risk too
     complaint_not: tuple[str, ...] = ()
+    # a laugh or "just kidding" in the turn (气死我了哈哈), or the caller saying they are not angry
+    # (我不是生气，就是怕被乱扣费): anger words in such a turn are not anger
+    calm_turn: tuple[str, ...] = ()  # anger_jest, anger_denied
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon) -> "EmotionLexicon":
@@ -45,8 +48,9 @@ class EmotionLexicon:
             negation=frozenset(lex.words("negation_cues")),
             targets=joined("complaint_targets", "complaint_targets_more"), intent=joined("complaint_intent", "complaint_intent_more"),
             positive=lex.words("anger_valence_positive"), grievance=lex.words("anger_grievance"),
-            reported=joined("reported_speech", "anger_not"),
-            complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "reported_speech"),
+            reported=joined("reported_speech", "anger_not", "anger_denied", "anger_of_others"),
+            complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "complaint_place", "reported_speech"),
+            calm_turn=joined("anger_jest", "anger_denied"),
         )
 
 
@@ -150,6 +154,10 @@ def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: E
     complaint = [] if role == "agent" else _complaint_hits(text, lex)
     if role == "agent":
         anger = [w for w in anger if w not in lex.customer_only]
+    # one expression is one hit: 气死我了 also holds 气死, and is not two anger words
+    anger = [w for w in anger if not any(w != o and w in o for o in anger)]
+    if customer and lex.calm_turn and anger and mentions(text, lex.calm_turn):
+        anger = []  # said laughing or disowned: at most a grievance, judged below like any other turn
     raised = arousal >= 4.0
     # a written exclamation mark is an emphatic delivery: with anger words, or a threat to
     # escalate, the turn is angry (把你们主管叫来！), not a calm request; with a grievance

@@ -227,6 +227,12 @@ def _excluded(clause: str, rule: R.SemanticRule) -> bool:
     return mentions_or_heard(clause, rule.exclude, rule.exclude_by_sound, from_chars=3)
 
 
+def _turn_excluded(text: str, rule: R.SemanticRule) -> bool:
+    """A turn holding one of the rule's turn context words, heard as its clause words are
+    (``exclude_by_sound``, from three characters on): 想问问 misheard as 想问文 is still a request."""
+    return bool(rule.exclude_turn) and mentions_or_heard(text, rule.exclude_turn, rule.exclude_by_sound, from_chars=3)
+
+
 def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
     cv, known = ctx.vectors, ctx.known
     if cv is None or known is None or not len(cv.units):
@@ -236,7 +242,7 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))
             and not _excluded(ctx.turns[ti].text[s:e], rule)
-            and not mentions(ctx.turns[ti].text, rule.exclude_turn)]
+            and not _turn_excluded(ctx.turns[ti].text, rule)]
     if not rows:
         return None
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples

@@ -20,6 +20,7 @@ from .pinyin_match import Match, _positions, find, syllables
 from .words import ATTACHABLE, clause_bounds, common_other_word, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
+_CLAUSE_MARK = re.compile(r"[，,。！!？?；;：:、…]")
 
 
 @lru_cache(maxsize=1024)
@@ -68,7 +69,13 @@ def find_phrase(
         return hits
     simple = to_simplified(text)
     out = []
+    # a short phrase matched by sound across a clause mark joins two clauses into one word (钱，钱
+    # is not 抢钱); a longer one keeps its hit, since the recogniser puts commas inside phrases
+    # (我也，不知道你自己查)
+    one_word = len(phrase) <= WORD_CHARS and not _CLAUSE_MARK.search(phrase)
     for m in hits:
+        if one_word and m.end - m.start > 1 and _CLAUSE_MARK.search(simple, m.start, m.end):
+            continue
         if at_end:
             _, c1 = clause_bounds(simple, m.start)
             if not set(simple[m.end:max(c1, m.end)]) <= ATTACHABLE:

@@ -43,6 +43,9 @@ def boundaries(text: str) -> frozenset[int]:
 # pronouns and particles jieba glues to the word before or after (感谢您, 滚吧): a phrase may
 # end inside such a token. Grammar, not phrase knowledge, so it is not a lexicon.
 ATTACHABLE = frozenset("您你我他她它们的了吗呢吧啊呀哦嘛么着过")
+# before a phrase only a pronoun is glued on (你滚): particles follow their word, so 过 in 过去 is
+# the start of a word, not a particle, and 去是 inside 打过去是吧 is no phrase
+ATTACHABLE_BEFORE = frozenset("您你我他她它们")
 
 
 def is_word_match(text: str, start: int, end: int) -> bool:
@@ -52,7 +55,7 @@ def is_word_match(text: str, start: int, end: int) -> bool:
     if start in b and end in b:
         return True
     for s, e, _ in tokens(text):
-        if s < start < e and not set(text[s:start]) <= ATTACHABLE:
+        if s < start < e and not set(text[s:start]) <= ATTACHABLE_BEFORE:
             return False
         if s < end < e and not set(text[end:e]) <= ATTACHABLE:
             return False
@@ -115,6 +118,25 @@ NEGATION_BARRIERS = frozenset({"我", "就", "才", "那", "那就", "那我", "
                                "的话", "否则", "不然", "要不然", "要不", "于是", "所以", "结果", "只能", "只好"})
 
 
+# jieba's dictionary holds some negated verbs as one word (没生气, 不满意) though they are composed,
+# not lexicalised like 不错 or 没事: a rare word made of a cue and a common word of two characters
+# or more carries the cue. Counts from jieba's dictionary, as for COMMON_WORD_COUNT.
+FUSED_MAX_COUNT = 10
+
+
+def negation_words(text: str, cues: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
+    """The jieba words of ``text`` with a fused negation (没生气) split into cue and word (没 生气)."""
+    freq = _tokenizer().FREQ
+    out = []
+    for s, e, w in tokens(text):
+        cue = next((c for c in cues if len(w) - len(c) >= 2 and w.startswith(c)), None)
+        if cue and (freq.get(w) or 0) < FUSED_MAX_COUNT and (freq.get(w[len(cue):]) or 0) >= COMMON_WORD_COUNT:
+            out += [(s, s + len(cue), cue), (s + len(cue), e, w[len(cue):])]
+        else:
+            out.append((s, e, w))
+    return tuple(out)
+
+
 def negated(text: str, start: int, cues: frozenset[str], scope: int = 6) -> bool:
     """A negation cue among the ``scope`` words before ``start`` in the same clause with no
     barrier word between (没有要|投诉, 我没打算找你们|领导, 我也没想过要去|投诉; not 你们再不处理
@@ -123,7 +145,7 @@ def negated(text: str, start: int, cues: frozenset[str], scope: int = 6) -> bool
     if not cues:
         return False
     c0, _ = clause_bounds(text, start)
-    before = [w for s, e, w in tokens(text) if c0 <= s and e <= start and w.strip()][-scope:]
+    before = [w for s, e, w in negation_words(text, cues) if c0 <= s and e <= start and w.strip()][-scope:]
     for w in reversed(before):
         if w in cues:
             return True
@@ -133,5 +155,5 @@ def negated(text: str, start: int, cues: frozenset[str], scope: int = 6) -> bool
 
 
 def has_cue(text: str, cues: frozenset[str]) -> bool:
-    """Any negation cue as a word of ``text``."""
-    return any(w in cues for _, _, w in tokens(text))
+    """Any negation cue as a word of ``text`` (a fused one too: 我没生气)."""
+    return any(w in cues for _, _, w in negation_words(text, cues))
