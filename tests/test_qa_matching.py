@@ -294,6 +294,28 @@ items:
     assert missing("我去平安银行的客服")  # 去 does not sound like 是
 
 
+def test_sound_pattern_reads_every_homophone_of_the_pattern_and_keeps_words_whole():
+    from voiceqa.text.pinyin_match import by_sound, sound_regex
+
+    rubric = parse_rubric(
+        """
+name: t
+version: 1
+items:
+  - {id: rude, name: 态度, category: agent_negative, severity: major, points: 10,
+     rule: {type: regex, pattern: "不乐意就走了|才怪|抬杠", sound_pattern: "不乐意就走了|才怪|抬杠"}}
+""", "t.yaml")
+
+    def flagged(text):
+        return bool(score_transcript(call([("agent", 0.5, 4.0, text)]), rubric).flags)
+
+    # 了 and 乐 are both in the pattern: a misheard 肋 and a written 了 read as either
+    assert sound_regex("不乐意|走了").search(by_sound("你不了意就走肋", "不乐意|走了"))
+    assert flagged("你不了意就走肋") and flagged("他会同意才裁怪")
+    assert flagged("你别太刚")  # 抬杠 misheard, as its own words
+    assert not flagged("那就太感谢了")  # 太感|谢 sounds like 抬杠 but cuts the word 感谢
+
+
 def test_polite_and_plain_you_sound_the_same():
     from voiceqa.text.pinyin_match import find
 

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..text.chinese import normalize_for_compare
 from ..text.phrases import find_phrase, find_phrases, mentions, mentions_or_heard
-from ..text.pinyin_match import Match, by_sound, syllables
+from ..text.pinyin_match import Match, by_sound, sound_regex, syllables
 from ..text.similarity import bigram_overlap
-from ..text.words import has_cue
+from ..text.words import boundaries, has_cue
 from . import rubric as R
 from .acoustics import loudness_above_baseline
 from .context import ScoringContext, char_time
@@ -107,7 +107,10 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
         matches = list(pat.finditer(text))
         if rule.sound_pattern and not matches:
             text = by_sound(turn.text, rule.sound_pattern)
-            matches = list(re.compile(rule.sound_pattern).finditer(text))
+            # a stretch heard by sound starts and ends where words do: one that cuts a word
+            # in two (太感|谢 heard as 抬杠) is the sound of other words, not a slip
+            cuts = boundaries(turn.text)
+            matches = [m for m in sound_regex(rule.sound_pattern).finditer(text) if m.start() in cuts and m.end() in cuts]
         for m in matches:
             # the exclusion holds when it is written in the turn or heard in it by sound
             if any(x.start() < m.end() and m.start() < x.end()

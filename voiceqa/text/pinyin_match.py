@@ -70,17 +70,24 @@ def _sound_map(pattern: str) -> dict[str, str]:
     return out
 
 
+def _by_sound(text: str, sounds: dict[str, str]) -> str:
+    return "".join(sounds.get(_strict_fold(_syllable(ch)), ch) if _CJK.match(ch) else ch for ch in text)
+
+
 @lru_cache(maxsize=65536)
 def by_sound(text: str, pattern: str) -> str:
-    """``text`` with each Chinese character that is not written in ``pattern`` but sounds like one
-    that is replaced by that character (same length: offsets are kept), so a regex written with
-    the right characters also matches their homophones (我实 -> 我是, 攻号 -> 工号)."""
-    sounds = _sound_map(pattern)
-    literal = set(to_simplified(pattern))
-    return "".join(
-        ch if ch in literal or not _CJK.match(ch) else sounds.get(_strict_fold(_syllable(ch)), ch)
-        for ch in text
-    )
+    """``text`` read by the sounds of ``pattern``: each Chinese character that sounds like one of
+    the pattern's is written as the pattern's first character of that sound (same length:
+    offsets are kept). Match it with :func:`sound_regex` of the same pattern, in which the
+    pattern's own characters are written the same way, so 我实 matches 我是 and 勒 matches a 了
+    even when the pattern also holds 乐."""
+    return _by_sound(text, _sound_map(pattern))
+
+
+@lru_cache(maxsize=256)
+def sound_regex(pattern: str) -> "re.Pattern[str]":
+    """``pattern`` with its Chinese characters read by sound (see :func:`by_sound`)."""
+    return re.compile(_by_sound(to_simplified(pattern), _sound_map(pattern)))
 
 
 @lru_cache(maxsize=65536)
