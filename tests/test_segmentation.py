@@ -209,6 +209,9 @@ def test_a_region_whisper_skipped_is_decoded_again(dev_calls, monkeypatch):
         return real(self, stream, windows)
 
     monkeypatch.setattr(WhisperBackend, "_decode_batched", deaf_once)
+    # the unheard-region path alone: a window whose output looks unreliable or unsure is decoded
+    # again from the real audio (on some CPUs the deafened window is), which would hide it
+    monkeypatch.setattr(WhisperBackend, "_needs_retry", lambda self, segs, window: False)
     out = WhisperBackend(AsrOptions()).transcribe_regions({"A": agent}, [Region(r.start, r.end, "A") for r in regions])
     assert len(calls) >= 2 and len(out[1].text) >= 3 and out[0].text and out[2].text
     assert all(skipped.start - 0.01 <= w.start <= w.end <= skipped.end + 0.01 for w in out[1].words)

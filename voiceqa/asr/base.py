@@ -35,8 +35,10 @@ class AsrOptions:
     # Token limit per decode, from the window's speech: Mandarin runs 3-5 characters/s (about
     # 1-1.5 tokens each), so a window that reaches tokens_per_second * speech + token_margin is
     # a repetition loop, and decoding stops there instead of at Whisper's 448 tokens.
-    # 0 = no limit but Whisper's own.
-    tokens_per_second: float = 10.0
+    # 0 = no limit but Whisper's own. 15, not 10: a fast sales pitch (over 11 tokens per second
+    # of VAD speech, rare characters taking two or three tokens) was cut before its last words
+    # at 10 (the real outbound insurance call lost 祝您生活愉快再见 on one CPU).
+    tokens_per_second: float = 15.0
     token_margin: int = 20
     # Whisper was trained on 30 s inputs, padded; CTranslate2 also encodes shorter ones. A batch
     # whose longest window holds at least this many seconds is encoded at that length (whole
@@ -52,6 +54,13 @@ class AsrOptions:
     # its end; what is still unheard after the words that brought back is tried again, up to
     # three rounds. 0 = never.
     retry_unheard_seconds: float = 1.0
+    # A window whose batched (greedy) output is unsure, its segments' mean log-probability per
+    # token below this, is decoded again alone with beam search and temperature fallback, and
+    # that output is kept: on the 12.4 s far-field meeting clip greedy decoding heard 这个小伙伴
+    # where beam search keeps 这个销售问题 (25 vs 14 character errors of 58 on one CPU), at the
+    # same mean log-probability. Clear speech (synthetic calls, studio lines: -0.1 to -0.45) is
+    # never decoded twice. None = never.
+    retry_below_logprob: float | None = -0.5
     # Biases Whisper towards Simplified Mandarin; domain words in the prompt made keywords
     # "appear" and doubled CER in our measurements (shared/asr-notes.md), so none by default.
     initial_prompt: str | None = "以下是普通话的句子。"

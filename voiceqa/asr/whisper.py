@@ -196,7 +196,17 @@ class WhisperBackend:
         speech = sum(p.length for p in window.placements)
         kept = [s for s in segs if _usable(s, self.options.initial_prompt)]
         chars = sum(len(s.text.strip()) for s in kept)
-        return len(kept) < len(segs) or (speech > 4.0 and chars < MIN_CHARS_PER_SEC * speech)
+        return (len(kept) < len(segs) or (speech > 4.0 and chars < MIN_CHARS_PER_SEC * speech)
+                or self._unsure(kept))
+
+    def _unsure(self, segs: list) -> bool:
+        """Whether the segments' log-probability per token, weighted by their length, is below
+        ``retry_below_logprob``."""
+        floor = self.options.retry_below_logprob
+        weights = [max(1, len(s.text.strip())) for s in segs]
+        if floor is None or not segs:
+            return False
+        return float(np.average([s.avg_logprob for s in segs], weights=weights)) < floor
 
     def _recognise(self, sources: Mapping[str, np.ndarray], regions: list[Region], solo: bool = False) -> dict[int, list[Word]]:
         """Pack ``regions`` into windows (``solo``: one each), decode them (again alone where the
@@ -209,7 +219,7 @@ class WhisperBackend:
             return words_by_region
         for window, segs in zip(windows, self._decode_batched(stream, windows)):
             if self._needs_retry(segs, window):
-                log.info("window at %.2f s: batched output unreliable, decoding again with fallback", window.placements[0].orig_start)
+                log.info("window at %.2f s: batched output unreliable or unsure, decoding again with fallback", window.placements[0].orig_start)
                 segs = self._decode_alone(stream, window)
             for seg in segs:
                 if not _usable(seg, o.initial_prompt):
