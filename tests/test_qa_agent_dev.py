@@ -38,6 +38,7 @@ SETS = {
     "dev3": ("qa_agent_dev3", (120, 60, 60, 10), ("verify", "badge", "survey", "contempt"), AGENT + PRESENCE3),
     "dev4": ("qa_agent_dev4", (130, 75, 55, 9),
              ("sarcasm", "contempt", "impatient", "dismiss", "mock", "lecture", "refuse", "blame"), AGENT),
+    "dev5": ("qa_agent_dev5", (100, 49, 51, 20), ("rhet", "sarc"), AGENT),
 }
 
 
@@ -216,3 +217,68 @@ def test_round9_mechanisms(rubric):
 
     assert forbidden("理解您的心情，您可以下个月申请一次减免，我把申请方式发到您手机上。") == []
     assert forbidden("嗯，就这样。") != []
+
+
+# qa_agent_dev5 (round 10): rhetorical / sarcastic lines without listed words, polite lines of the
+# families the blind evaluator saw falsely flagged. Measured clean 0.98/0.90, 0.95/0.82; noised 0.98/0.88,
+# 0.92/0.71 (main cf30d4b: clean 0.89/0.35, 0.82/0.18; noised 0.90/0.37, 0.75/0.18). Floors a little under.
+FLOORS_DEV5 = {
+    "dev5-clean": {"forbidden_phrase": (0.95, 0.86), "agent_negative": (0.92, 0.78)},
+    "dev5-noisy": {"forbidden_phrase": (0.95, 0.84), "agent_negative": (0.88, 0.67)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_DEV5))
+def test_dev5_rhetoric_and_sarcasm_without_listed_words(which, results):
+    res = results[which]
+    for c, (floor_p, floor_r) in FLOORS_DEV5[which].items():
+        s = res.categories[c]
+        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
+                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert res.control_flags == []
+
+
+CLEAN5 = [DATA / "qa_agent_dev5" / "calls" / f"{n}.json"
+          for n in ("flight_cancel_outbound", "fee_refusal_alternative", "parcel_locker", "clinic_suspended")]
+RUDE5 = [DATA / "qa_agent_dev5" / "calls" / f"{n}.json" for n in ("property_dismissive", "bank_sarcastic")]
+
+
+@pytest.mark.parametrize("path", CLEAN5, ids=[p.stem for p in CLEAN5])
+def test_polite_outbound_notices_and_refusals_with_alternatives_raise_no_agent_flag(path, rubric):
+    """Four clean calls: an outbound cancelled-flight notice right after the company names itself,
+    an annual fee that cannot be waived with the way to get it back offered in the next turn, a
+    parcel in the locker with reassurance, an outbound clinic suspension with alternatives: no
+    agent-side flag and no presence item (the caller's own displeasure is not scored here)."""
+    import json
+
+    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+    assert [(f.category, f.evidence) for f in card.flags
+            if f.category in AGENT or f.category.startswith("missing_")] == []
+
+
+@pytest.mark.parametrize("path", RUDE5, ids=[p.stem for p in RUDE5])
+def test_dismissive_and_sarcastic_agents_without_listed_words_are_flagged(path, rubric):
+    """A property agent who sends the caller to the neighbours and the developer and says move out,
+    and a bank agent who throws the caller's signature back, mocks their expertise, calls them an
+    old acquaintance and belittles the amount: both agent violations, on agent turns only."""
+    import json
+
+    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+    cats = {f.category for f in card.flags}
+    assert set(AGENT) <= cats, cats
+    assert all(f.role == "agent" for f in card.flags if f.category in AGENT)
+    assert not {c for c in cats if c.startswith("missing_")}, cats
+
+
+def test_keyword_refusal_excused_by_next_turn_way_forward(rubric):
+    """没办法 then, after the caller's objection, a concrete way forward in the agent's next turn is
+    not a 禁语; the same limit followed by nothing is."""
+    def forbidden(agent_next):
+        tr = _call(("agent", "您好，这里是供暖服务热线，我是客服小孟，工号六一二。"), ("customer", "今年的采暖费能晚点交吗？"),
+                   ("agent", "缴费期限是统一定的，我这边确实没办法给您单独延。"), ("customer", "我手头真的紧。"),
+                   ("agent", agent_next), ("customer", "好的。"),
+                   ("agent", "稍后请对我的服务做个评价，感谢来电，再见。"))
+        return [f for f in score_transcript(tr, rubric).flags if f.category == "forbidden_phrase"]
+
+    assert forbidden("理解您，还有个办法，低保和困难家庭可以申请缓交，我帮您登记一下。") == []
+    assert forbidden("嗯，那也没别的说法。") != []

@@ -43,6 +43,10 @@ class _PhraseOptions(_Rule):
     exclude_by_sound: bool = False
     # ... nor a hit in a turn that contains one of these anywhere (我想给你们领导反映一下，小王服务特别好)
     exclude_turn: list[str] = []
+    # ... nor a hit whose speaker's next turn (after at most one reply of the other side) contains one
+    # of these: a limit stated, then a concrete way forward right after the caller's objection
+    # (确实没办法直接退 / 我都不知道 / 不过有个办法…帮您申请返还) is not a bare refusal
+    exclude_next_turn: list[str] = []
 
 
 class KeywordRule(_PhraseOptions):
@@ -474,7 +478,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

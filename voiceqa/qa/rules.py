@@ -51,9 +51,10 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
         kw = {"whole_words": options.whole_words, "exclude": options.exclude, "exclude_by_sound": options.exclude_by_sound,
               "negation": ctx.negation if options.negation else frozenset()}
     skip = options.exclude_turn if options is not None else ()
+    after = getattr(options, "exclude_next_turn", ()) if options is not None else ()
     out = []
     for ti, turn in ctx.turns_in(item.role):
-        if mentions(turn.text, skip):
+        if mentions(turn.text, skip) or (after and mentions(_next_own_turn(ctx, ti), after)):
             continue
         for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
             t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
