@@ -27,6 +27,8 @@ Variants (the bare ones see the whole file, no VAD):
   voiceqa-tight    greedy on the tight VAD regions (pad 0.1 s, no ASR padding or joining), as
                    before issue 10
   voiceqa-nolimit  no token limit per window (Whisper's own 448)
+  voiceqa-sure     no second decode of windows whose greedy output is unsure
+                   (AsrOptions.retry_below_logprob=None, the stage before session 9)
   voiceqa-24       windows of 24 s of speech instead of 20 (AsrOptions.chunk_length)
   voiceqa-20       windows never over 20 s: a speaker whose speech would only fill padded windows
                    (under 15 s each) does not get one window fewer of up to 28 s
@@ -73,7 +75,7 @@ from voiceqa.text.chinese import cer, to_simplified  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PROMPT = "以下是普通话的句子。"
-VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-24", "voiceqa-20", "voiceqa-28", "voiceqa-seg")
+VARIANTS = ("bare-beam5", "bare-beam1", "voiceqa", "voiceqa-beam5", "voiceqa-tight", "voiceqa-nolimit", "voiceqa-sure", "voiceqa-24", "voiceqa-20", "voiceqa-28", "voiceqa-seg")
 MONO_ONLY = ("voiceqa-seg",)
 SETS = ("clips", "tel", "packed", "stereo", "mono", "conv")
 
@@ -121,6 +123,7 @@ def make_pipelines(threads: int) -> dict[str, CallTranscriber]:
         "voiceqa-beam5": replace(base, asr=replace(base.asr, beam_size=5)),
         "voiceqa-tight": replace(base, sep=tight),
         "voiceqa-nolimit": replace(base, asr=replace(base.asr, tokens_per_second=0.0)),
+        "voiceqa-sure": replace(base, asr=replace(base.asr, retry_below_logprob=None)),
         "voiceqa-24": replace(base, asr=replace(base.asr, chunk_length=24.0)),
         "voiceqa-20": replace(base, asr=replace(base.asr, stretch_length=0.0)),
         "voiceqa-28": replace(base, asr=replace(base.asr, chunk_length=28.0, min_encode_seconds=30.0, retry_unheard_seconds=0.0)),
