@@ -209,14 +209,21 @@ def test_round9_mechanisms(rubric):
     assert flags("我知道您已经打了好几遍电话了，这次我一定跟到底。") == set()
 
     def forbidden(agent_next):
-        tr = _call(("agent", "您好，这里是燃气服务热线，我是客服小周。"), ("customer", "这个月的滞纳金能免吗？"),
-                   ("agent", "这个月的滞纳金系统已经扣了，退不了。"), ("customer", "那也太不讲理了吧。"),
-                   ("agent", agent_next), ("customer", "好吧。"),
-                   ("agent", "稍后请对我的服务做个评价，还有其他问题吗？感谢来电，再见。"))
-        return [f for f in score_transcript(tr, rubric).flags if f.category == "forbidden_phrase"]
+        return _forbidden_after_a_limit(rubric, ("您好，这里是燃气服务热线，我是客服小周。", "这个月的滞纳金能免吗？",
+                                                 "这个月的滞纳金系统已经扣了，退不了。", "那也太不讲理了吧。"), agent_next)
 
     assert forbidden("理解您的心情，您可以下个月申请一次减免，我把申请方式发到您手机上。") == []
     assert forbidden("嗯，就这样。") != []
+
+
+def _forbidden_after_a_limit(rubric, opening, agent_next):
+    """forbidden_phrase flags of a call: greeting, request, the agent's limit, the caller's
+    objection (``opening``), then ``agent_next``, and a clean close."""
+    greet, ask, limit, objection = opening
+    tr = _call(("agent", greet), ("customer", ask), ("agent", limit), ("customer", objection),
+               ("agent", agent_next), ("customer", "好的。"),
+               ("agent", "稍后请对我的服务做个评价，还有其他问题吗？感谢来电，再见。"))
+    return [f for f in score_transcript(tr, rubric).flags if f.category == "forbidden_phrase"]
 
 
 # qa_agent_dev5 (round 10): rhetorical / sarcastic lines without listed words, polite lines of the
@@ -274,11 +281,8 @@ def test_keyword_refusal_excused_by_next_turn_way_forward(rubric):
     """没办法 then, after the caller's objection, a concrete way forward in the agent's next turn is
     not a 禁语; the same limit followed by nothing is."""
     def forbidden(agent_next):
-        tr = _call(("agent", "您好，这里是供暖服务热线，我是客服小孟，工号六一二。"), ("customer", "今年的采暖费能晚点交吗？"),
-                   ("agent", "缴费期限是统一定的，我这边确实没办法给您单独延。"), ("customer", "我手头真的紧。"),
-                   ("agent", agent_next), ("customer", "好的。"),
-                   ("agent", "稍后请对我的服务做个评价，感谢来电，再见。"))
-        return [f for f in score_transcript(tr, rubric).flags if f.category == "forbidden_phrase"]
+        return _forbidden_after_a_limit(rubric, ("您好，这里是供暖服务热线，我是客服小孟，工号六一二。", "今年的采暖费能晚点交吗？",
+                                                 "缴费期限是统一定的，我这边确实没办法给您单独延。", "我手头真的紧。"), agent_next)
 
     assert forbidden("理解您，还有个办法，低保和困难家庭可以申请缓交，我帮您登记一下。") == []
     assert forbidden("嗯，那也没别的说法。") != []

@@ -166,22 +166,8 @@ def test_classifier_probabilities_are_a_logistic_of_the_vectors():
     assert m.probability(np.array([[0.0, 0.0], [10.0, 0.0]], np.float32)).round(3).tolist() == [0.5, 1.0]
 
 
-TWO_RULES = """
-name: t
-version: 1
-semantic:
-  background: [请问您的订单号是多少, 我帮您查一下, 好的谢谢, 您的包裹明天送达, 我想咨询一下套餐]
-items:
-  - id: refuse
-    name: 推诿
-    category: forbidden_phrase
-    severity: major
-    points: 10
-    rule:
-      type: semantic
-      decision: classifier
-      examples: [这个我们处理不了, 这不归我们管, 你去找别的部门吧, 我们这里办不了这个, 这事跟我没关系]
-      {extra}
+TWO_RULES = CLASSIFY.replace("decision: {decision}", "decision: classifier").replace(
+    "      counter_examples: [我马上帮您处理, 我帮您转接相关部门]\n", "      {extra}\n") + """
   - id: survey
     name: 满意度
     category: missing_survey
