@@ -19,7 +19,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from voiceqa.qa.bench import build_call, detected, evaluate, load_bench
+from voiceqa.qa.bench import BenchEntry, build_call, detected, evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import score_transcript
 from voiceqa.schema import Transcript
@@ -73,16 +73,18 @@ def test_dev_set_is_valid_and_balanced(name, sets):
     assert all(a.text != b.text and len(a.text) == len(b.text) for a, b in zip(clean, noisy))
 
 
+def _agent_flags(rubric, text: str) -> set[str]:
+    """The agent categories ``text`` raises as an agent line in the bench's neutral call."""
+    call = build_call(BenchEntry(id="t", industry="telecom", direction="inbound", role="agent", text=text))
+    card = score_transcript(call.transcript, rubric)
+    return {c for c in AGENT if detected(card, call, c)}
+
+
 def test_families_are_caught_and_polite_firmness_is_not(rubric):
     """One line per mechanism, written here (not in the set): a structure, a sarcasm, a hurried
     brush-off, and the same words as a polite agent with a way forward or quoting the caller."""
-    from voiceqa.qa.bench import BenchEntry
-
     def flags(text):
-        e = BenchEntry(id="t", industry="telecom", direction="inbound", role="agent", text=text)
-        call = build_call(e)
-        card = score_transcript(call.transcript, rubric)
-        return {c for c in AGENT if detected(card, call, c)}
+        return _agent_flags(rubric, text)
 
     assert flags("这个不是早就跟您说过了吗？") == set(AGENT)
     assert flags("您可真能干，一个验证码输了八遍。") == set(AGENT)
@@ -195,13 +197,8 @@ def test_round9_mechanisms(rubric):
     """Sentences written here, one per mechanism: tone structures without the rubric's words, the
     complaint repeated back, the caller (not the agent) having repeated, and a limit stated with the
     way forward offered in the agent's next turn (vs. no way forward)."""
-    from voiceqa.qa.bench import BenchEntry
-
     def flags(text):
-        e = BenchEntry(id="t", industry="telecom", direction="inbound", role="agent", text=text)
-        call = build_call(e)
-        card = score_transcript(call.transcript, rubric)
-        return {c for c in AGENT if detected(card, call, c)}
+        return _agent_flags(rubric, text)
 
     assert flags("就您这个预算还想住海景房，能订到才怪。") == set(AGENT)
     assert flags("做人得讲点道理，别什么都赖我们。") == set(AGENT)

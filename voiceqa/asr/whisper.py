@@ -203,9 +203,9 @@ class WhisperBackend:
         """Whether the segments' log-probability per token, weighted by their length, is below
         ``retry_below_logprob``."""
         floor = self.options.retry_below_logprob
-        weights = [max(1, len(s.text.strip())) for s in segs]
         if floor is None or not segs:
             return False
+        weights = [max(1, len(s.text.strip())) for s in segs]
         return float(np.average([s.avg_logprob for s in segs], weights=weights)) < floor
 
     def _recognise(self, sources: Mapping[str, np.ndarray], regions: list[Region], solo: bool = False) -> dict[int, list[Word]]:

@@ -65,6 +65,11 @@ class KeywordRule(_PhraseOptions):
     n: int = 1
 
 
+def _pattern_list(v: str | list[str] | None) -> list[str]:
+    """One pattern or a list of them (or none), as a list."""
+    return [v] if isinstance(v, str) else list(v or [])
+
+
 class RegexRule(_Rule):
     type: Literal["regex"]
     pattern: str
@@ -85,17 +90,15 @@ class RegexRule(_Rule):
     @field_validator("exclude_pattern", "exclude_next_turn")
     @classmethod
     def _excl(cls, v):
-        for x in [v] if isinstance(v, str) else v or []:
+        for x in _pattern_list(v):
             check_regex(x)
         return v
 
     def exclusions(self) -> list[str]:
-        v = self.exclude_pattern
-        return [v] if isinstance(v, str) else list(v or [])
+        return _pattern_list(self.exclude_pattern)
 
     def next_turn_exclusions(self) -> list[str]:
-        v = self.exclude_next_turn
-        return [v] if isinstance(v, str) else list(v or [])
+        return _pattern_list(self.exclude_next_turn)
 
 
 class ProximityRule(_PhraseOptions):

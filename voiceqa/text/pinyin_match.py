@@ -79,7 +79,7 @@ def by_sound(text: str, pattern: str) -> str:
     """``text`` read by the sounds of ``pattern``: each Chinese character that sounds like one of
     the pattern's is written as the pattern's first character of that sound (same length:
     offsets are kept). Match it with :func:`sound_regex` of the same pattern, in which the
-    pattern's own characters are written the same way, so 我实 matches 我是 and 勒 matches a 了
+    pattern's own characters are written the same way, so 我实 matches 我是 and 肋 matches a 了
     even when the pattern also holds 乐."""
     return _by_sound(text, _sound_map(pattern))
 
