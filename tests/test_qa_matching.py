@@ -69,6 +69,29 @@ def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
     assert card.total == 100
 
 
+# the fatal words inside ordinary compounds and uses (one family each: waste, neurology, a
+# surgeon's question, a kinsman's card, a Tibetan name, an amount); the same words said at the
+# caller still are fatal
+@pytest.mark.parametrize("text", [
+    "医疗废物处理的上门时间已经给您约好了",
+    "周围神经病变要挂神经内科",
+    "术后排气放屁了就可以喝点米汤",
+    "你妈的医保卡也带上，要本人签字",
+    "请问是尼玛扎西先生吗",
+    "这个套餐一年保费二百五，您考虑一下",
+])
+def test_fatal_words_in_ordinary_use_are_not_fatal(rubric, text):
+    card = score_transcript(with_turn("agent", text), rubric)
+    assert "forbidden_phrase" not in flags_by(card), [(f.rule, f.evidence) for f in card.flags]
+
+
+@pytest.mark.parametrize("text", ["你就是个废物", "妈的，又是你", "你个二百五", "你这个神经病"])
+def test_fatal_words_said_at_the_caller_stay_fatal(rubric, text):
+    card = score_transcript(with_turn("agent", text), rubric)
+    assert any(f.rule.startswith("profanity") for f in flags_by(card).get("forbidden_phrase", [])), text
+    assert card.total == 0
+
+
 @pytest.mark.parametrize("role,text,category,rule_prefix", [
     ("agent", "你给我滚", "forbidden_phrase", "profanity"),
     ("customer", "你们再不处理我就去工商局投诉", "customer_complaint", "complaint"),
