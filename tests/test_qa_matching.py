@@ -79,13 +79,20 @@ def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
     "你妈的医保卡也带上，要本人签字",
     "请问是尼玛扎西先生吗",
     "这个套餐一年保费二百五，您考虑一下",
+    # contempt structures whose words are also ordinary speech, written or heard by sound
+    "这笔额度您可以自由支配",
+    "您这边只赔过一次对吧",
+    "您也就配送费多一点",
+    "您可以找个明白人帮您看看合同",
+    "睡不好的话您应该去精神科挂个号",
 ])
 def test_fatal_words_in_ordinary_use_are_not_fatal(rubric, text):
     card = score_transcript(with_turn("agent", text), rubric)
     assert "forbidden_phrase" not in flags_by(card), [(f.rule, f.evidence) for f in card.flags]
 
 
-@pytest.mark.parametrize("text", ["你就是个废物", "妈的，又是你", "你个二百五", "你这个神经病"])
+@pytest.mark.parametrize("text", ["你就是个废物", "妈的，又是你", "你个二百五", "你这个神经病", "你也就配用最便宜的",
+                                  "说不清楚就换个明白人来", "你该去精神科看看了"])
 def test_fatal_words_said_at_the_caller_stay_fatal(rubric, text):
     card = score_transcript(with_turn("agent", text), rubric)
     assert any(f.rule.startswith("profanity") for f in flags_by(card).get("forbidden_phrase", [])), text
