@@ -85,6 +85,8 @@ def test_ordinary_speech_is_not_flagged(rubric, role, text, category):
     "您也就配送费多一点",
     "您可以找个明白人帮您看看合同",
     "睡不好的话您应该去精神科挂个号",
+    # considerate words about the caller's hearing (the insult meaning's own negatives)
+    "阿姨，您耳朵不太好的话，我说慢一点",
 ])
 def test_fatal_words_in_ordinary_use_are_not_fatal(rubric, text):
     card = score_transcript(with_turn("agent", text), rubric)
