@@ -100,6 +100,13 @@ FLOORS = {
     "dev4-noisy": {"customer_complaint": (0.95, 0.90), "customer_anger": (0.80, 0.85), "agent_care": (0.87, 0.75)},
     "fresh4-clean": {"customer_complaint": (0.95, 0.80), "customer_anger": (0.95, 0.80), "agent_care": (0.95, 0.80)},
     "fresh4-noisy": {"customer_complaint": (0.80, 0.80), "customer_anger": (0.75, 0.80), "agent_care": (0.95, 0.80)},
+    # qa_customer_dev5 (calm reports, gentle-with-a-neighbour asks, elderly dialect speech, notices to
+    # avoid a dispute, non-threat mentions, product/app insults, retracting jokes; 申诉, the complaints
+    # desk's number, repeat contact as a list, crude "useless", 骗子 at the agent): main (36437d5)
+    # clean 0.67/0.75, 0.63/0.76, 0.62/0.67 (noised 0.71/0.75, 0.70/0.79, 0.50/0.50); fifth round
+    # 1.00/1.00, 0.84/0.93, 0.85/0.92 (noised 1.00/0.88, 0.93/0.93, 0.75/0.75)
+    "dev5-clean": {"customer_complaint": (0.95, 0.95), "customer_anger": (0.80, 0.89), "agent_care": (0.80, 0.88)},
+    "dev5-noisy": {"customer_complaint": (0.95, 0.84), "customer_anger": (0.88, 0.89), "agent_care": (0.70, 0.70)},
 }
 
 
