@@ -48,8 +48,8 @@ class EmotionLexicon:
             negation=frozenset(lex.words("negation_cues")),
             targets=joined("complaint_targets", "complaint_targets_more"), intent=joined("complaint_intent", "complaint_intent_more"),
             positive=lex.words("anger_valence_positive"), grievance=lex.words("anger_grievance"),
-            reported=joined("reported_speech", "anger_not", "anger_denied", "anger_of_others"),
-            complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "complaint_place", "reported_speech"),
+            reported=joined("reported_speech", "anger_not", "anger_denied", "anger_of_others", "care_things"),
+            complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "complaint_place", "reported_speech", "complaint_not_threat"),
             calm_turn=joined("anger_jest", "anger_denied"),
         )
 
