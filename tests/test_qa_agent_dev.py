@@ -293,10 +293,11 @@ def test_keyword_refusal_excused_by_next_turn_way_forward(rubric):
 # qa_agent_dev6 (round 11): outbound offers, refusals with an alternative, policy, identity, fraud
 # warnings, festive farewells, relationship-manager introductions and quoted rude words (hard
 # negatives); sarcasm, repeating oneself, dismissal, rhetorical blame, "go and complain", insults.
-# Measured: see FLOORS_DEV6's comment (set by the final measurement). Floors a little under.
+# Measured clean 0.92/0.92, 1.00/0.82; noised 0.85/0.90, 0.93/0.82 (main 36437d5: clean 0.67/0.74,
+# 0.82/0.45; noised 0.70/0.72, 0.79/0.45; 4 fatal flags on hard negatives, now none). Floors a little under.
 FLOORS_DEV6 = {
-    "dev6-clean": {"forbidden_phrase": (0.80, 0.86), "agent_negative": (0.95, 0.78)},
-    "dev6-noisy": {"forbidden_phrase": (0.76, 0.84), "agent_negative": (0.88, 0.78)},
+    "dev6-clean": {"forbidden_phrase": (0.88, 0.88), "agent_negative": (0.95, 0.78)},
+    "dev6-noisy": {"forbidden_phrase": (0.80, 0.86), "agent_negative": (0.88, 0.78)},
 }
 
 
@@ -308,6 +309,7 @@ def test_dev6_outbound_offers_quotes_and_dismissal(which, results):
         assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
                                                                s.false_positives[:5], s.false_negatives[:5])
     assert res.control_flags == []
+    assert res.fatal_on_hard_negatives == []
 
 
 CLEAN6 = [DATA / "qa_agent_dev6" / "calls" / f"{n}.json"
