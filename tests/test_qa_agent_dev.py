@@ -39,6 +39,10 @@ SETS = {
     "dev4": ("qa_agent_dev4", (130, 75, 55, 9),
              ("sarcasm", "contempt", "impatient", "dismiss", "mock", "lecture", "refuse", "blame"), AGENT),
     "dev5": ("qa_agent_dev5", (100, 49, 51, 20), ("rhet", "sarc"), AGENT),
+    # sarcasm that neither refuses, questions nor insults is agent_negative only (a hard negative
+    # for forbidden_phrase): the benchmark's category definitions
+    "dev6": ("qa_agent_dev6", (109, 51, 58, 2),
+             ("sarc", "repeat", "dismiss", "rhet", "gocomplain", "insult", "impat", "reported"), AGENT),
 }
 
 
@@ -62,7 +66,8 @@ def test_dev_set_is_valid_and_balanced(name, sets):
     hard = [e for e in clean if e.negative_for]
     assert len(positives) >= n_pos and len(hard) >= n_hard
     assert all(e.role == "agent" and set(e.labels) <= set(cats) for e in clean)
-    assert all(set(e.negative_for) == set(AGENT) or (cats != AGENT and set(e.negative_for) <= set(cats)) for e in hard)
+    assert all(set(e.negative_for) | set(e.labels) == set(AGENT) or (cats != AGENT and set(e.negative_for) <= set(cats))
+               for e in hard)
     fam = Counter(e.id.split("-")[0] for e in positives)
     assert set(fam) == set(families) and min(fam.values()) >= per_family, fam
     assert len({e.industry for e in clean}) == 10
@@ -283,3 +288,87 @@ def test_keyword_refusal_excused_by_next_turn_way_forward(rubric):
 
     assert forbidden("理解您，还有个办法，低保和困难家庭可以申请缓交，我帮您登记一下。") == []
     assert forbidden("嗯，那也没别的说法。") != []
+
+
+# qa_agent_dev6 (round 11): outbound offers, refusals with an alternative, policy, identity, fraud
+# warnings, festive farewells, relationship-manager introductions and quoted rude words (hard
+# negatives); sarcasm, repeating oneself, dismissal, rhetorical blame, "go and complain", insults.
+# Measured clean 0.92/0.92, 1.00/0.82; noised 0.85/0.90, 0.93/0.82 (main 36437d5: clean 0.67/0.74,
+# 0.82/0.45; noised 0.70/0.72, 0.79/0.45; 4 fatal flags on hard negatives, now none). Floors a little under.
+FLOORS_DEV6 = {
+    "dev6-clean": {"forbidden_phrase": (0.88, 0.88), "agent_negative": (0.95, 0.78)},
+    "dev6-noisy": {"forbidden_phrase": (0.80, 0.86), "agent_negative": (0.88, 0.78)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_DEV6))
+def test_dev6_outbound_offers_quotes_and_dismissal(which, results):
+    res = results[which]
+    for c, (floor_p, floor_r) in FLOORS_DEV6[which].items():
+        s = res.categories[c]
+        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
+                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert res.control_flags == []
+    assert res.fatal_on_hard_negatives == []
+
+
+CLEAN6 = [DATA / "qa_agent_dev6" / "calls" / f"{n}.json"
+          for n in ("car_renewal_outbound", "bank_branch_alternative", "wealth_manager_intro", "ride_driver_quote")]
+RUDE6 = [DATA / "qa_agent_dev6" / "calls" / f"{n}.json" for n in ("telecom_impatient", "hotel_dismissive")]
+
+
+@pytest.mark.parametrize("path", CLEAN6, ids=[p.stem for p in CLEAN6])
+def test_offers_alternatives_and_quoted_rudeness_raise_no_agent_flag(path, rubric):
+    """An outbound renewal with a free trial and a partner's satisfaction call, a limit refused on the
+    phone with the branch as the way, a relationship manager's introduction with an account status,
+    and a ride-hailing complaint where the agent quotes what the driver and the caller reportedly said:
+    no agent-side flag and no presence item."""
+    import json
+
+    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+    assert [(f.category, f.evidence) for f in card.flags
+            if f.category in AGENT or f.category.startswith("missing_")] == []
+
+
+@pytest.mark.parametrize("path", RUDE6, ids=[p.stem for p in RUDE6])
+def test_impatient_and_dismissive_agents_are_flagged(path, rubric):
+    """Repeating oneself, 退不了就是退不了, go and complain and sarcasm; rhetorical blame, 想都别想,
+    sarcasm about the price and 爱找谁就找谁: both agent violations, on agent turns only."""
+    import json
+
+    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+    cats = {f.category for f in card.flags}
+    assert set(AGENT) <= cats, cats
+    assert all(f.role == "agent" for f in card.flags if f.category in AGENT)
+    assert not {c for c in cats if c.startswith("missing_")}, cats
+
+
+def test_reported_speech_is_not_the_agents_own_words(rubric):
+    """The scope of reported speech (qa/reported.py): a third party's words repeated by the agent
+    (with or without quotation marks) raise nothing, fatal or not; the agent's own words framed as a
+    quote (我说…, 我跟您说"…") and reported words the agent endorses (…我看一点都没说错) stay the
+    agent's; bare 你说 (你说我能怎么办) is the agent's own rhetoric, not a report."""
+    from voiceqa.qa.reported import inside_reported, reported_spans
+    from voiceqa.qa.rubric import leaf_rules
+
+    forbidden = next(i for i in rubric.items if i.id == "forbidden")
+    rule = next(r for r in leaf_rules(forbidden.rule) if getattr(r, "reported_speech", None))
+    frame, endorsed = rule.reported_speech, tuple(rule.endorsed)
+
+    def spans(text):
+        return reported_spans(text, frame, endorsed)
+
+    text = "外卖员当时冲您吼了句滚一边去，这个我们一定严肃处理。"
+    s = spans(text)
+    assert inside_reported(s, text.index("滚"), text.index("滚") + 3)
+    assert not inside_reported(s, text.index("这个"), len(text))
+    assert spans("房东在群里骂“你们都是废物”，这个我们帮您记录。") != ()
+    assert spans("你说我能怎么办？") == ()
+    assert spans("别人都说您难缠。") != ()
+    assert spans("别人都说您难缠，我看一点都没说错。") == ()
+    assert spans("我跟您说“您就是个废物”。") == ()
+
+    assert _agent_flags(rubric, "外卖员当时冲您吼了句滚一边去，这个我们一定严肃处理。") == set()
+    assert _agent_flags(rubric, "房东在群里骂“你们都是废物”，这个我们帮您记录。") == set()
+    assert "forbidden_phrase" in _agent_flags(rubric, "我跟您说，您就是个废物。")
+    assert "forbidden_phrase" in _agent_flags(rubric, "滚一边去，别烦我。")

@@ -31,7 +31,19 @@ class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _PhraseOptions(_Rule):
+class _OwnWords(_Rule):
+    """Options of violation rules that judge the speaker's own words (qa/reported.py)."""
+
+    # a frame of reported speech (a speaker other than the agent and a verb of saying: 司机说,
+    # 商家回您那句, 您刚才说): a match or clause mostly inside the scope it opens (to the clause end,
+    # or a quotation's close), or inside a quotation, is someone else's words and does not count
+    reported_speech: str | None = None
+    # ... unless the turn goes on to endorse them (别人说您难缠，我看一点都没说错)
+    endorsed: list[str] = []
+    _rs = field_validator("reported_speech")(check_regex)
+
+
+class _PhraseOptions(_OwnWords):
     mode: MatchMode = "pinyin"
     # words of up to 3 characters must be whole words of the sentence (jieba): 滚 is not in 滚动
     whole_words: bool = True
@@ -70,7 +82,7 @@ def _pattern_list(v: str | list[str] | None) -> list[str]:
     return [v] if isinstance(v, str) else list(v or [])
 
 
-class RegexRule(_Rule):
+class RegexRule(_OwnWords):
     type: Literal["regex"]
     pattern: str
     # the turns to leave alone: one pattern or a list of them (named with YAML anchors, so a rule
@@ -137,7 +149,7 @@ class SequenceRule(_PhraseOptions):
     _v = field_validator("then_pattern")(check_regex)
 
 
-class SemanticRule(_Rule):
+class SemanticRule(_OwnWords):
     """A clause that means what one of ``examples`` means and is not nearer to one of
     ``counter_examples`` (sentence embeddings). Decision per clause of each turn:
     best example similarity >= ``min_similarity`` and (best example - best counter-example)
@@ -481,7 +493,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "endorsed", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

@@ -22,6 +22,7 @@ from .context import ScoringContext, char_time
 from .metrics import overtalk as find_overtalk
 from .metrics import silences
 from .pii import find_pii
+from .reported import inside_reported, reported_spans
 
 HOLD_LOOKBACK = 3.0  # a hold notice counts if the agent said it within this many seconds before the silence
 
@@ -56,11 +57,21 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     for ti, turn in ctx.turns_in(item.role):
         if mentions(turn.text, skip) or (after and mentions(_next_own_turn(ctx, ti), after)):
             continue
+        quoted = _reported(options, turn.text) if options is not None else ()
         for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
+            if inside_reported(quoted, m.start, m.end):
+                continue
             t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
             if _in_window(ctx, item, t0):
                 out.append((Finding(t0, max(t1, t0), quote(turn.text, m.start, m.end), turn.role, ph), m, ti))
     return sorted(out, key=lambda p: p[0].start)
+
+
+def _reported(rule, text: str) -> tuple[tuple[int, int], ...]:
+    """The spans of ``text`` that report someone else's words, for a rule that judges only the
+    speaker's own words (``reported_speech``); none otherwise."""
+    frame = getattr(rule, "reported_speech", None)
+    return reported_spans(text, frame, tuple(rule.endorsed)) if frame else ()
 
 
 def item_span(item: R.Item, duration: float) -> tuple[float, float]:
@@ -112,7 +123,10 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
             # in two (太感|谢 heard as 抬杠) is the sound of other words, not a slip
             cuts = boundaries(turn.text)
             matches = [m for m in sound_regex(rule.sound_pattern).finditer(text) if m.start() in cuts and m.end() in cuts]
+        quoted = _reported(rule, turn.text)
         for m in matches:
+            if inside_reported(quoted, m.start(), m.end()):
+                continue
             # the exclusion holds when it is written in the turn or heard in it by sound
             if any(x.start() < m.end() and m.start() < x.end()
                    for e in excl for t in {text, turn.text} for x in e.finditer(t)):
@@ -246,7 +260,8 @@ def semantic_scores(rule: R.SemanticRule, item, ctx) -> SemanticScores | None:
             if ti in allowed and len(normalize_for_compare(ctx.turns[ti].text[s:e])) >= rule.min_chars
             and _in_window(ctx, item, char_time(ctx.turns[ti], s))
             and not _excluded(ctx.turns[ti].text[s:e], rule)
-            and not _turn_excluded(ctx.turns[ti].text, rule)]
+            and not _turn_excluded(ctx.turns[ti].text, rule)
+            and not inside_reported(_reported(rule, ctx.turns[ti].text), s, e)]
     if not rows:
         return None
     examples = [x for x in rule.examples if x not in ctx.holdout] or rule.examples
