@@ -24,6 +24,8 @@ from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import score_transcript
 from voiceqa.schema import Transcript
 
+from .floors import assert_floors
+
 DATA = Path(__file__).resolve().parent / "data"
 AGENT = ("forbidden_phrase", "agent_negative")
 PRESENCE3 = ("missing_greeting", "missing_badge", "missing_verification", "missing_survey")
@@ -136,10 +138,7 @@ FATAL_FLOORS = {"dev3-clean": 21, "dev3-noisy": 15}
 @pytest.mark.parametrize("which", list(FLOORS))
 def test_rubric_holds_its_level(which, results):
     res = results[which]
-    for c, (floor_p, floor_r) in FLOORS[which].items():
-        s = res.categories[c]
-        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
-                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert_floors(res, FLOORS[which])
     assert res.fatal_on_hard_negatives == []
     assert res.control_flags == []
     assert res.fatal_caught >= FATAL_FLOORS.get(which, 0), (res.fatal_caught, res.fatal_hinted)
@@ -240,10 +239,7 @@ FLOORS_DEV5 = {
 @pytest.mark.parametrize("which", list(FLOORS_DEV5))
 def test_dev5_rhetoric_and_sarcasm_without_listed_words(which, results):
     res = results[which]
-    for c, (floor_p, floor_r) in FLOORS_DEV5[which].items():
-        s = res.categories[c]
-        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
-                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert_floors(res, FLOORS_DEV5[which])
     assert res.control_flags == []
 
 
@@ -304,10 +300,7 @@ FLOORS_DEV6 = {
 @pytest.mark.parametrize("which", list(FLOORS_DEV6))
 def test_dev6_outbound_offers_quotes_and_dismissal(which, results):
     res = results[which]
-    for c, (floor_p, floor_r) in FLOORS_DEV6[which].items():
-        s = res.categories[c]
-        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
-                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert_floors(res, FLOORS_DEV6[which])
     assert res.control_flags == []
     assert res.fatal_on_hard_negatives == []
 

@@ -20,6 +20,8 @@ from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import score_transcript
 from voiceqa.schema import Transcript
 
+from .floors import assert_floors
+
 DATA = Path(__file__).resolve().parent / "data" / "qa_presence_dev"
 FAMILIES = {"greet": 9, "badge": 9, "verify": 11, "close": 13, "survey": 13, "both": 3}
 
@@ -64,10 +66,7 @@ FLOORS = {
 @pytest.mark.parametrize("which", list(FLOORS))
 def test_rubric_holds_its_level(which, results):
     res = results[which]
-    for c, (floor_p, floor_r) in FLOORS[which].items():
-        s = res.categories[c]
-        assert s.precision >= floor_p and s.recall >= floor_r, (c, round(s.precision, 3), round(s.recall, 3),
-                                                               s.false_positives[:5], s.false_negatives[:5])
+    assert_floors(res, FLOORS[which])
     assert res.fatal_on_hard_negatives == [] and res.control_flags == []
 
 
