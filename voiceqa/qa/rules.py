@@ -57,8 +57,10 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     for ti, turn in ctx.turns_in(item.role):
         if mentions(turn.text, skip) or (after and mentions(_next_own_turn(ctx, ti), after)):
             continue
-        quoted = _reported(options, turn.text) if options is not None else ()
-        for ph, m in find_phrases(turn.text, tuple(phrases), mode, **kw):
+        hits = find_phrases(turn.text, tuple(phrases), mode, **kw)
+        # where someone else's words are reported: drawn only for a turn with a hit
+        quoted = _reported(options, turn.text) if hits and options is not None else ()
+        for ph, m in hits:
             if inside_reported(quoted, m.start, m.end):
                 continue
             t0, t1 = char_time(turn, m.start), char_time(turn, m.end)
@@ -123,7 +125,7 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
             # in two (太感|谢 heard as 抬杠) is the sound of other words, not a slip
             cuts = boundaries(turn.text)
             matches = [m for m in sound_regex(rule.sound_pattern).finditer(text) if m.start() in cuts and m.end() in cuts]
-        quoted = _reported(rule, turn.text)
+        quoted = _reported(rule, turn.text) if matches else ()
         for m in matches:
             if inside_reported(quoted, m.start(), m.end()):
                 continue
