@@ -406,3 +406,151 @@ def test_account_details_in_any_words_need_the_identity_check_first(rubric, line
     tr = call(GOOD[:1] + [("customer", 6.5, 12.0, "我想问一下我的话费"), ("agent", 12.5, 17.0, line)] + GOOD[5:])
     card = score_transcript(tr, rubric)
     assert ("missing_verification" in flags_by(card)) == flagged, [(f.rule, f.evidence) for f in card.flags]
+
+
+CORROBORATED = """
+name: t
+version: 1
+items:
+  - id: anger
+    name: 客户愤怒
+    category: customer_anger
+    severity: minor
+    points: 0
+    scored: false
+    role: customer
+    corroborate: {weak: [semantic], min_turns: 2}
+    rule:
+      type: any_of
+      rules:
+        - {type: keyword, phrases: [气死我了]}
+        - {type: semantic, examples: [你们这是什么破服务, 我真的受够你们了], counter_examples: [好的谢谢, 我想查一下订单]}
+  - id: survey
+    name: 满意度邀请
+    category: missing_survey
+    severity: minor
+    points: 5
+    expect: present
+    window: {last: 30}
+    maybe_said: {type: keyword, phrases: [评价, 打分], exclude: [商品评价]}
+    rule: {type: keyword, phrases: [满意度]}
+"""
+
+
+def test_one_line_that_only_resembles_an_example_goes_to_review():
+    """`corroborate`: a meaning match alone on one turn is left to a human (with its time); the
+    same meaning on a second turn, or any other kind of finding, flags the call."""
+    r = parse_rubric(CORROBORATED, "t.yaml")
+    opening = [("agent", 0.5, 4.0, "您好，请问有什么可以帮您"), ("customer", 4.5, 8.0, "我想查一下订单")]
+    closing = [("agent", 30.0, 34.0, "稍后有满意度调查，再见")]
+
+    one = score_transcript(call(opening + [("customer", 10.0, 14.0, "你们这都什么破服务啊")] + closing), r)
+    item = next(i for i in one.items if i.id == "anger")
+    assert "customer_anger" not in flags_by(one)
+    assert item.outcome == "review" and item.at == 10.0 and "[10.00s]" in item.note and "仅1句与示例意思相近" in item.note
+    shown = next(i for i in one.to_dict()["score"]["items"] if i["id"] == "anger")
+    assert shown["outcome"] == "review" and shown["at"] == 10.0 and one.to_dict()["score"]["review"] == 1
+    assert one.warning_level >= 1  # it stays in the supervisors' queue
+
+    two = score_transcript(call(opening + [("customer", 10.0, 14.0, "你们这都什么破服务啊"),
+                                           ("customer", 16.0, 20.0, "我是真的受够你们了")] + closing), r)
+    assert len(flags_by(two)["customer_anger"]) == 2
+    keyword = score_transcript(call(opening + [("customer", 10.0, 14.0, "你们这都什么破服务啊"),
+                                               ("customer", 16.0, 20.0, "气死我了")] + closing), r)
+    assert next(i for i in keyword.items if i.id == "anger").outcome == "fail"
+    # two lines in back-to-back turns of the caller (no gap) are two turns
+    split = score_transcript(call(opening + [("customer", 10.0, 14.0, "你们这都什么破服务啊"),
+                                             ("customer", 14.0, 18.0, "我是真的受够你们了")] + closing), r)
+    assert len(flags_by(split)["customer_anger"]) == 2
+
+
+def test_evidence_strength_does_not_depend_on_rule_order():
+    """A keyword and a meaning rule finding the same words: the finding is quoted once and is
+    as strong whichever rule the rubric lists first."""
+    line = [("agent", 0.5, 4.0, "您好"), ("customer", 10.0, 14.0, "你们这都什么破服务啊")]
+    for order in ("[kw, sem]", "[sem, kw]"):
+        text = CORROBORATED.replace("""        - {type: keyword, phrases: [气死我了]}
+        - {type: semantic, examples: [你们这是什么破服务, 我真的受够你们了], counter_examples: [好的谢谢, 我想查一下订单]}""",
+                                    "\n".join({"kw": "        - {type: keyword, phrases: [破服务]}",
+                                               "sem": "        - {type: semantic, examples: [你们这是什么破服务, 我真的受够你们了], counter_examples: [好的谢谢, 我想查一下订单]}"}[k]
+                                              for k in order.strip("[]").split(", ")))
+        card = score_transcript(call(line), parse_rubric(text, "t.yaml"))
+        anger = flags_by(card).get("customer_anger", [])
+        assert len(anger) == 1 and next(i for i in card.items if i.id == "anger").outcome == "fail", order
+
+
+def test_a_hint_word_sends_a_missing_item_to_review():
+    """`maybe_said`: the invitation was not recognised, but a rating word was heard at the end."""
+    r = parse_rubric(CORROBORATED, "t.yaml")
+    opening = [("agent", 0.5, 4.0, "您好，请问有什么可以帮您"), ("customer", 4.5, 8.0, "我想查一下订单")]
+    hinted = score_transcript(call(opening + [("agent", 30.0, 34.0, "麻烦在聊天窗口给小美点个评价，再见")]), r)
+    survey = next(i for i in hinted.items if i.id == "survey")
+    assert survey.outcome == "review" and survey.deducted == 0 and "评价" in survey.note and 30.0 <= survey.at <= 34.0
+    assert "missing_survey" not in flags_by(hinted)
+    for line in ("好的，祝您生活愉快，再见", "收到货可以去写商品评价，再见", "这次就不用您评价了，再见"):
+        plain = score_transcript(call(opening + [("agent", 30.0, 34.0, line)]), r)
+        assert next(i for i in plain.items if i.id == "survey").outcome == "fail", line  # no hint, a look-alike, negated
+
+
+@pytest.mark.parametrize("body, message", [
+    ("    corroborate: {weak: [semantic]}\n    expect: present\n", "absent items only"),
+    ("    corroborate: {weak: [meaning]}\n", "unknown rule type 'meaning'"),
+    ("    maybe_said: {type: keyword, phrases: [评价]}\n", "present items only"),
+])
+def test_decision_options_are_checked(body, message):
+    text = ("name: t\nversion: 1\nitems:\n  - id: x\n    name: x\n    category: customer_anger\n"
+            "    severity: minor\n    points: 0\n" + body + "    rule: {type: keyword, phrases: [气死了]}\n")
+    with pytest.raises(RubricError, match=message):
+        parse_rubric(text, "t.yaml")
+
+
+def test_bench_counts_a_line_sent_to_review_as_seen():
+    """The utterance benchmark measures what the rules see in a line: a line left to a human
+    counts as seen for a violation; a presence item that only a hint word kept from failing
+    does not count as recognised."""
+    from voiceqa.qa.bench import BenchEntry, evaluate
+
+    r = parse_rubric(CORROBORATED, "t.yaml")
+    entries = [
+        BenchEntry(id="a", industry="telecom", direction="inbound", role="customer", text="你们这都什么破服务啊", labels=("customer_anger",)),
+        BenchEntry(id="b", industry="telecom", direction="inbound", role="customer", text="我想改一下收货地址", negative_for=("customer_anger",)),
+    ]
+    entries.append(BenchEntry(id="c", industry="ecommerce", direction="inbound", role="agent",
+                              text="麻烦在聊天窗口给小美点个评价", labels=("missing_survey",)))
+    result = evaluate(entries, r).categories
+    assert (result["customer_anger"].tp, result["customer_anger"].fp, result["customer_anger"].fn) == (1, 0, 0)
+    assert (result["missing_survey"].tp, result["missing_survey"].fn) == (0, 1)  # a hint is not recognition
+
+
+@pytest.mark.parametrize("name", ["qa_presence_dev/calls/ride_app_stars.json", "qa_agent_dev5/calls/clinic_suspended.json"])
+def test_a_calm_report_near_an_anger_example_is_not_an_angry_caller(rubric, name):
+    """The default rubric on whole in-repo calls: the caller reports an overcharge or a long
+    wait calmly, once; the anger meaning rule finds that one line and nothing else does, so
+    the anger item goes to review with the line's time instead of flagging the call."""
+    from voiceqa.qa.scorer import read_scoring_input
+
+    card = read_scoring_input(REPO / "tests" / "data" / name).score(rubric)
+    anger = next(i for i in card.items if i.id == "customer_anger")
+    assert "customer_anger" not in flags_by(card)
+    assert anger.outcome == "review" and anger.at is not None
+    turn = next(t for t in card.transcript.turns if t.start <= anger.at <= t.end)
+    assert turn.role == "customer"
+
+
+def test_review_notes_quote_the_call_with_pii_masked(rubric, tmp_path):
+    """A review note quotes the call: the shown card and the CLI table mask PII in it, and the
+    quote is never cut inside a number (half a phone number would escape the masking)."""
+    turns = [("agent", 0.5, 6.0, "嗯那个喂喂帮我看一下这个号码是不是13812345678的")] + GOOD[1:]
+    doubtful = call(turns)
+    doubtful.turns[0].confidence = 0.21
+    card = score_transcript(doubtful, rubric)
+    greet = next(i for i in card.items if i.id == "greeting")
+    assert greet.outcome == "review" and "13812345678" in greet.note  # whole, though past 20 characters
+    shown = next(i for i in card.to_dict(redact=True)["score"]["items"] if i["id"] == "greeting")
+    assert "1381234" not in shown["note"] and "*******5678" in shown["note"] and "[0.50s]" in shown["note"]
+    assert "1381234" not in card.note(greet) and "13812345678" in card.note(greet, redact=False)
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps(doubtful.to_dict(), ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(app, ["score", "--from-json", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "待复核" in result.output and "1381234" not in result.output

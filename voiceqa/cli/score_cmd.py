@@ -42,7 +42,7 @@ def render(card, console: Console) -> None:
         )
         result = "待复核" if item.outcome == "review" else "✔" if item.passed else ("⚑" if item.points == 0 else "✘")
         if item.outcome == "review":
-            evidence = item.note
+            evidence = card.note(item)
         table.add_row(item.name, result, f"{-item.deducted:.0f}" if item.deducted else "", evidence)
     console.print(table)
 

@@ -254,11 +254,17 @@ def _fatal(card: Scorecard) -> bool:
 
 def detected(card: Scorecard, call: BenchCall, category: str) -> bool:
     """Whether the engine saw ``category`` in the tested line of ``call``: a violation flag on the
-    tested turn, or (presence) no missing-item flag."""
+    tested turn, or an item of the category sent to a human about that turn (a line that alone
+    is too weak to flag a call, qa/review.py: whether one line flags a call is a call-level
+    decision, measured on whole calls), or (presence) the item passed: neither flagged missing
+    nor left to a human."""
     if category in PRESENCE:
-        return not any(f.category == category for f in card.flags)
+        return not any(f.category == category for f in card.flags) and not any(
+            i.category == category and i.outcome == "review" for i in card.items)
     turn = call.transcript.turns[call.tested]
-    return any(f.category == category and _overlaps(f, turn) for f in card.flags)
+    return any(f.category == category and _overlaps(f, turn) for f in card.flags) or any(
+        i.category == category and i.outcome == "review" and i.at is not None
+        and turn.start - 1e-6 <= i.at <= turn.end + 1e-6 for i in card.items)
 
 
 def evaluate(entries: list[BenchEntry], rubric: Rubric) -> BenchResult:

@@ -5,23 +5,52 @@ item's window was recognised with low confidence or produced too little text for
 spoken: then its outcome is ``review`` and it costs nothing until someone listens. The same
 holds the other way for a fatal item (一票否决): when every piece of evidence was recognised
 with low confidence (one misheard syllable spells a curse), a human listens before the score
-becomes 0.
+becomes 0. And a violation seen only by a weak kind of rule on one line (an item's
+``corroborate``: a meaning match, nothing else) waits for a human too.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ..text.chinese import normalize_for_compare
 from .context import ScoringContext
 from .rubric import Item, ReviewSettings
-from .rules import Finding, item_span
+from .rules import Finding, findings_of, item_span
 
 DOUBTFUL_SHARE = 0.4  # share of the window's speech (by duration) recognised with low confidence
+
+
+@dataclass(frozen=True)
+class Review:
+    """Why an item is left to a human, and where to listen (seconds; None: the item's window)."""
+
+    note: str
+    at: float | None = None
+
+
+_DIGITS = frozenset("0123456789０１２３４５６７８９零〇一二三四五六七八九幺两")
+QUOTE_CHARS = 20
+
+
+def _quote(at: float, text: str) -> str:
+    """``[12.34s] text`` for a note, the text cut after QUOTE_CHARS characters but never inside a
+    run of digits (half a phone number would escape PII masking of the shown note)."""
+    end = min(QUOTE_CHARS, len(text))
+    while 0 < end < len(text) and text[end - 1] in _DIGITS and text[end] in _DIGITS:
+        end += 1
+    return f"[{at:.2f}s] {text[:end]}"
+
+
+def _role(finding: Finding) -> str:
+    """The role whose turns a finding is looked up in (findings of "any"/"unknown": every turn)."""
+    return finding.role if finding.role in ("agent", "customer") else "any"
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def review_reason(item: Item, ctx: ScoringContext, settings: ReviewSettings) -> str | None:
+def review_reason(item: Item, ctx: ScoringContext, settings: ReviewSettings) -> Review | None:
     """Why the item's absence is doubtful (with the time), or None when the miss is trusted."""
     lo, hi = item_span(item, ctx.duration)
     turns = [t for _, t in ctx.turns_in(item.role) if t.end > lo and t.start < hi]
@@ -31,19 +60,30 @@ def review_reason(item: Item, ctx: ScoringContext, settings: ReviewSettings) -> 
     unsure = sum(_overlap(t.start, t.end, lo, hi) for t in doubtful)
     if doubtful and unsure >= DOUBTFUL_SHARE * spoken:  # a short garbled 喂 does not make the window doubtful
         t = min(doubtful, key=lambda t: t.confidence)
-        return f"识别置信度低（{t.confidence:.2f}），需人工复核：[{t.start:.2f}s] {t.text[:20]}"
+        return Review(f"识别置信度低（{t.confidence:.2f}），需人工复核：{_quote(t.start, t.text)}", t.start)
     roles = ("agent", "customer", "unknown") if item.role == "any" else (item.role,)
     speech = sum(_overlap(r.start, r.end, lo, hi) for role in roles for r in ctx.speech_by_role.get(role, []))
     chars = sum(len(normalize_for_compare(t.text)) for t in turns)
     if speech >= settings.min_speech_seconds and chars < settings.min_chars_per_second * speech:
-        return f"{lo:.2f}–{hi:.2f}s内有{speech:.1f}秒语音仅识别出{chars}字，需人工复核"
+        return Review(f"{lo:.2f}–{hi:.2f}s内有{speech:.1f}秒语音仅识别出{chars}字，需人工复核", lo)
     return None
+
+
+def said_in_other_words(item: Item, ctx: ScoringContext) -> Review | None:
+    """Why a missing item may have been said after all (its ``maybe_said`` rule found something
+    in the item's role and window), or None."""
+    if item.maybe_said is None:
+        return None
+    hint = next(iter(findings_of(item.maybe_said, item, ctx)), None)
+    if hint is None:
+        return None
+    return Review(f"听到“{hint.key or hint.evidence[:8]}”，可能已用其他说法完成，需人工复核：{_quote(hint.start, hint.evidence)}", hint.start)
 
 
 def _evidence_confidence(finding: Finding, ctx: ScoringContext) -> float:
     """Mean calibrated probability of the words under ``finding`` (its turn's confidence when the
     words are not known); 0 = not known."""
-    for _, t in ctx.turns_in(finding.role if finding.role in ("agent", "customer") else "any"):
+    for _, t in ctx.turns_in(_role(finding)):
         if t.end < finding.start or t.start > finding.end:
             continue
         under = [w.probability for w in t.words if w.end > finding.start - 0.05 and w.start < finding.end + 0.05]
@@ -51,7 +91,7 @@ def _evidence_confidence(finding: Finding, ctx: ScoringContext) -> float:
     return 0.0
 
 
-def doubtful_evidence(item: Item, findings: list[Finding], ctx: ScoringContext, settings: ReviewSettings) -> str | None:
+def doubtful_evidence(item: Item, findings: list[Finding], ctx: ScoringContext, settings: ReviewSettings) -> Review | None:
     """Why a fatal item's findings are too doubtful to zero the score, or None when at least one
     of them was heard clearly (or confidence is not known)."""
     if item.severity != "fatal" or item.expect == "present" or not findings:
@@ -59,5 +99,31 @@ def doubtful_evidence(item: Item, findings: list[Finding], ctx: ScoringContext, 
     scores = [_evidence_confidence(f, ctx) for f in findings]
     if all(0 < c < settings.min_confidence for c in scores):
         f, c = min(zip(findings, scores), key=lambda p: p[1])
-        return f"致命项证据识别置信度低（{c:.2f}），需人工复核：[{f.start:.2f}s] {f.evidence[:20]}"
+        return Review(f"致命项证据识别置信度低（{c:.2f}），需人工复核：{_quote(f.start, f.evidence)}", f.start)
     return None
+
+
+def _turn_of(finding: Finding, ctx: ScoringContext) -> int:
+    """Index of the turn (of the finding's role) that holds most of the finding, -1 when none:
+    back-to-back turns of one speaker and overlapping turns of two stay apart."""
+    best, most = -1, 0.0
+    for i, t in ctx.turns_in(_role(finding)):
+        inside = _overlap(t.start, t.end, finding.start, finding.end)
+        if inside > most or (most == 0 and best < 0 and t.start <= finding.start < t.end):
+            best, most = i, inside
+    return best
+
+
+def weak_evidence(item: Item, findings: list[Finding], ctx: ScoringContext) -> Review | None:
+    """Why the item's findings are too weak to flag (``item.corroborate``: every one found only
+    by weak kinds of rule, on fewer turns than it asks for), or None when they corroborate each
+    other."""
+    rule = item.corroborate
+    if rule is None or not findings or any(set(f.kinds) - set(rule.weak) for f in findings):
+        return None
+    turns = len({_turn_of(f, ctx) for f in findings})
+    if turns >= rule.min_turns:
+        return None
+    f = findings[0]
+    what = "与示例意思相近" if {k for g in findings for k in g.kinds} <= {"semantic"} else "有弱证据"
+    return Review(f"仅{turns}句{what}、无其他证据，需人工复核：{_quote(f.start, f.evidence)}", f.start)

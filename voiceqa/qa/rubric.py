@@ -323,6 +323,28 @@ class Window(BaseModel):
         return t >= self.span(duration)[0] and (self.first is None or t <= self.first)
 
 
+class Corroboration(BaseModel):
+    """When one line is not proof. A violation found only by ``weak`` kinds of rule (by default
+    ``semantic``: the line merely resembles an example) on fewer than ``min_turns`` turns goes
+    to a human (outcome ``review``, nothing deducted, the line's time and quote in the note)
+    instead of being flagged. The same meaning on several turns, or a finding of any other kind
+    of rule (a keyword, a pattern, the emotion classifier), is corroboration and flags as usual.
+    Behaviour that shows in tone (anger, rudeness) rarely shows in one line only, while one line
+    that sits near an example is the commonest false flag on calls nobody here wrote."""
+
+    model_config = ConfigDict(extra="forbid")
+    weak: list[str] = ["semantic"]
+    min_turns: int = Field(2, ge=2)
+
+    @field_validator("weak")
+    @classmethod
+    def _known_types(cls, v: list[str]) -> list[str]:
+        bad = [t for t in v if t not in RULE_TYPES]
+        if bad:
+            raise ValueError(f"unknown rule type {bad[0]!r} (one of {', '.join(RULE_TYPES)})")
+        return v
+
+
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -337,7 +359,20 @@ class Item(BaseModel):
     expect: Literal["present", "absent"] = "absent"
     max_deduction: float | None = None
     scored: bool = True  # False: flag only (e.g. agent_care is not the agent's fault)
+    corroborate: Corroboration | None = None  # absent items: weak evidence alone goes to review
+    # present items: a looser rule (rating words outside their look-alikes) that, finding
+    # something when ``rule`` found nothing, suggests the item was said in words the rubric does
+    # not know (评价 in 给十一号点个评价): the outcome is review, not a deduction (qa/review.py)
+    maybe_said: Rule | None = None
     rule: Rule
+
+    @model_validator(mode="after")
+    def _options_fit_expect(self):
+        if self.corroborate is not None and self.expect != "absent":
+            raise ValueError("corroborate applies to expect: absent items only")
+        if self.maybe_said is not None and self.expect != "present":
+            raise ValueError("maybe_said applies to expect: present items only")
+        return self
 
     @field_validator("category")
     @classmethod
@@ -351,7 +386,7 @@ class WarningLevels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     level3_complaint_risk: float = 0.7  # or any fatal item, or an agent_care flag
     level2_score_below: float = 80.0  # or any major flag
-    level1_any_flag: bool = True  # any minor flag
+    level1_any_flag: bool = True  # any minor flag, or any item left to a human (outcome review)
 
 
 class Calibration(BaseModel):
@@ -563,6 +598,7 @@ def parse_rubric(text: str, source: str, base_dir: Path | None = None) -> Rubric
         if isinstance(item, dict):
             try:
                 _expand(item.get("rule"), lexicon, f"item {item.get('id', i)!r}")
+                _expand(item.get("maybe_said"), lexicon, f"item {item.get('id', i)!r}")
             except ValueError as exc:
                 raise RubricError(source, f"line {lines.get(i, '?')}: {exc}") from None
     try:

@@ -6,7 +6,7 @@ For ``expect: present`` items a finding is the thing the agent was supposed to s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -34,6 +34,8 @@ class Finding:
     evidence: str
     role: str
     key: str = ""  # what matched (phrase), used in the flag's rule id
+    # the types of the rules that found these words (semantic, keyword, ...): how strong the evidence is
+    kinds: tuple[str, ...] = ()
 
 
 def quote(text: str, start: int, end: int, context: int = 6) -> str:
@@ -359,12 +361,16 @@ def semantic_decision(rule: R.SemanticRule, ctx, sc: SemanticScores) -> np.ndarr
 
 def any_of(rule: R.AnyOfRule, item, ctx) -> list[Finding]:
     """Findings of the sub-rules in order; a later finding that overlaps one already kept
-    (the same words found by keyword and by meaning) is dropped."""
+    (the same words found by keyword and by meaning) is not quoted again, but its rule type is
+    added to the kept finding's ``kinds`` (so the evidence is as strong in any rule order)."""
     out: list[Finding] = []
     for sub in rule.rules:
-        for f in EVALUATORS[type(sub)](sub, item, ctx):
-            if not any(f.start < g.end and g.start < f.end or (f.start, f.end) == (g.start, g.end) for g in out):
+        for f in findings_of(sub, item, ctx):
+            k = next((k for k, g in enumerate(out) if f.start < g.end and g.start < f.end or (f.start, f.end) == (g.start, g.end)), None)
+            if k is None:
                 out.append(f)
+            else:  # the words are already quoted; remember that this kind of rule found them too
+                out[k] = replace(out[k], kinds=tuple(dict.fromkeys(out[k].kinds + f.kinds)))
     return sorted(out, key=lambda f: f.start)
 
 
@@ -453,5 +459,11 @@ EVALUATORS: dict[type, Callable[..., list[Finding]]] = {
 }
 
 
+def findings_of(rule, item: R.Item, ctx: ScoringContext) -> list[Finding]:
+    """What ``rule`` finds in the call, in ``item``'s role and window, each finding marked with
+    the type of the (leaf) rule that found it."""
+    return [f if f.kinds else replace(f, kinds=(rule.type,)) for f in EVALUATORS[type(rule)](rule, item, ctx)]
+
+
 def evaluate(item: R.Item, ctx: ScoringContext) -> list[Finding]:
-    return EVALUATORS[type(item.rule)](item.rule, item, ctx)
+    return findings_of(item.rule, item, ctx)

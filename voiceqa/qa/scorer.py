@@ -16,7 +16,7 @@ from .context import ScoringContext, TurnAcoustics
 from .emotion import EmotionLexicon, complaint_risk, speaker_emotion, turn_emotion
 from .metrics import call_metrics
 from .pii import find_pii, mask
-from .review import doubtful_evidence, review_reason
+from .review import Review, doubtful_evidence, review_reason, said_in_other_words, weak_evidence
 from .rubric import Item, Rubric
 from .rules import Finding, evaluate, item_span
 from .semantic import ClauseVectors, embed_call
@@ -53,13 +53,19 @@ class ItemResult:
     deducted: float
     passed: bool
     flags: int
-    outcome: Outcome = "pass"  # review: the ASR is doubtful where the decision was made (qa/review.py)
+    # review: the ASR is doubtful where the decision was made, or the evidence is weak (qa/review.py)
+    outcome: Outcome = "pass"
     note: str = ""  # why the item needs review (with the time)
+    at: float | None = None  # where a reviewer should listen (seconds)
 
     def to_dict(self) -> dict[str, Any]:
         out = {**self.__dict__, "points": r2(self.points), "deducted": r2(self.deducted)}
         if not self.note:
             out.pop("note")
+        if self.at is None:
+            out.pop("at")
+        else:
+            out["at"] = r2(self.at)
         return out
 
 
@@ -116,12 +122,24 @@ class Scorecard:
             "total": r2(self.total), "passed": self.passed, "rubric": self.rubric,
             "pass_mark": self.pass_mark, "max": self.max_total,
             "review": len(self.review),
-            "items": [i.to_dict() for i in self.items],
+            "items": [self._item_view(i, redact) for i in self.items],
         }
         out["warning_level"] = self.warning_level
         out["emotion"] = self.emotion
         out["metrics"] = self.metrics
         self._add_measures(out)
+        return out
+
+    def note(self, item: ItemResult, redact: bool | None = None) -> str:
+        """The item's review note as users see it: it quotes the call, so PII is masked unless
+        redaction is off."""
+        redact = self.redacted if redact is None else redact
+        return mask(item.note, find_pii(item.note)) if redact and item.note else item.note
+
+    def _item_view(self, item: ItemResult, redact: bool) -> dict[str, Any]:
+        out = item.to_dict()
+        if item.note:
+            out["note"] = self.note(item, redact)
         return out
 
     def _add_measures(self, out: dict[str, Any]) -> None:
@@ -178,14 +196,14 @@ class Totals:
     passed: bool
 
 
-def totals(rubric: Rubric, flag_items: Sequence[str], review: Mapping[str, str] | None = None) -> Totals:
+def totals(rubric: Rubric, flag_items: Sequence[str], review: Mapping[str, Review] | None = None) -> Totals:
     """The one scoring rule, used by the scorer, rescoring and dispute decisions.
 
     ``flag_items`` holds the rubric item id of every live (not voided) flag, in finding order.
     Each flag of an item deducts the item's points until the item's ``max_deduction`` is used
     up; a flag of a scored fatal item zeroes the call; a call passes at ``pass_mark``.
     ``review`` maps the ids of items left to a human (outcome ``review``: nothing deducted) to
-    the reason."""
+    the reason and where to listen."""
     review = review or {}
     by_item: dict[str, list[int]] = {}
     for i, item_id in enumerate(flag_items):
@@ -205,19 +223,22 @@ def totals(rubric: Rubric, flag_items: Sequence[str], review: Mapping[str, str] 
         deducted_total += used
         fatal = fatal or bool(mine and item.severity == "fatal" and item.scored)
         outcome: Outcome = "fail" if mine else ("review" if item.id in review else "pass")
+        why = review[item.id] if outcome == "review" else Review("")
         items.append(ItemResult(item.id, item.name, item.category, item.severity, item.points, used, outcome == "pass",
-                                len(mine), outcome, review.get(item.id, "") if outcome == "review" else ""))
+                                len(mine), outcome, why.note, why.at))
     total = 0.0 if fatal else max(0.0, rubric.total - deducted_total)
     return Totals(points, items, total, not fatal and total >= rubric.pass_mark)
 
 
-def warning_level(rubric: Rubric, flags: list[Flag], total: float, risk: float) -> int:
+def warning_level(rubric: Rubric, flags: list[Flag], total: float, risk: float, reviews: int = 0) -> int:
+    """0-3 for the supervisors' queue; an item left to a human (``reviews``) is at least level 1,
+    so a call whose only evidence went to review stays in the queue."""
     w = rubric.warning_levels
     if any(f.severity == "fatal" for f in flags) or risk >= w.level3_complaint_risk or any(f.category == "agent_care" for f in flags):
         return 3
     if total < w.level2_score_below or any(f.severity == "major" for f in flags):
         return 2
-    if w.level1_any_flag and any(f.severity == "minor" for f in flags):
+    if w.level1_any_flag and (reviews or any(f.severity == "minor" for f in flags)):
         return 1
     return 0
 
@@ -278,17 +299,18 @@ def prepare_context(transcript: Transcript, rubric: Rubric, acoustics: dict[int,
     return Prepared(transcript, acoustics, emotions, ctx, timings)
 
 
-def flags_of_item(item: Item, ctx: ScoringContext, rubric: Rubric) -> tuple[list[Flag], str | None]:
+def flags_of_item(item: Item, ctx: ScoringContext, rubric: Rubric) -> tuple[list[Flag], Review | None]:
     """The flags ``item`` raises on the call (points not yet totalled), or ([], why) when the
-    item is left to a human (a required phrase missing where the recognition is doubtful, or a
-    fatal item's evidence all recognised with low confidence)."""
+    item is left to a human (a required phrase missing where the recognition is doubtful or a
+    word hints it was said in other words, a fatal item's evidence all recognised with low
+    confidence, or a violation seen only by a weak kind of rule on one line: qa/review.py)."""
     findings = evaluate(item, ctx)
     if item.expect == "present" and not findings:
-        note = review_reason(item, ctx, rubric.review)
-    else:  # a fatal finding heard only doubtfully
-        note = doubtful_evidence(item, findings, ctx, rubric.review)
-    if note:
-        return [], note
+        why = review_reason(item, ctx, rubric.review) or said_in_other_words(item, ctx)
+    else:  # a fatal finding heard only doubtfully, or one line that only resembles an example
+        why = doubtful_evidence(item, findings, ctx, rubric.review) or weak_evidence(item, findings, ctx)
+    if why:
+        return [], why
     return flags_for(item, findings, ctx.duration), None
 
 
@@ -307,11 +329,11 @@ def score_transcript(
     timings: dict[str, float] = dict(prepared.timings)
 
     flags: list[Flag] = []
-    review: dict[str, str] = {}  # item id -> why a human must decide (ASR doubtful where it was due)
+    review: dict[str, Review] = {}  # item id -> why a human must decide
     for item in rubric.items:
-        item_flags, note = flags_of_item(item, ctx, rubric)
-        if note:
-            review[item.id] = note
+        item_flags, why = flags_of_item(item, ctx, rubric)
+        if why:
+            review[item.id] = why
         else:
             flags.extend(item_flags)
     result = totals(rubric, [f.item for f in flags], review)
@@ -332,7 +354,7 @@ def score_transcript(
     flags.sort(key=lambda f: (f.start, f.rule))
     return Scorecard(
         transcript=transcript, flags=flags, items=items, total=total, passed=passed, rubric=rubric.label,
-        warning_level=warning_level(rubric, flags, total, risk), pass_mark=rubric.pass_mark, max_total=rubric.total,
+        warning_level=warning_level(rubric, flags, total, risk, len(review)), pass_mark=rubric.pass_mark, max_total=rubric.total,
         emotion=emotion,
         metrics=call_metrics(ctx).to_dict(), redacted=redact, timings={**timings, "score": time.perf_counter() - t0},
         acoustics=acoustics, vectors=ctx.vectors,

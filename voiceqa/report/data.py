@@ -55,7 +55,7 @@ class ReportData:
     items: list[ItemRow]
     repeat_by_queue: list[tuple[str, int, int]]  # queue, calls, repeat calls
     agent_care: list[tuple[str, str, float, str]]  # call_id, agent_id, start, evidence
-    review_items: int = 0  # items a human must check (ASR doubtful where a phrase was missing)
+    review_items: int = 0  # items a human must check (doubtful recognition or weak evidence: qa/review.py)
     review_calls: int = 0
     generated: dt.datetime = field(default_factory=dt.datetime.now)
 

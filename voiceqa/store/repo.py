@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from ..qa.rubric import Item, Rubric, WarningLevels
+from ..qa.review import Review
 from ..qa.scorer import totals, warning_level
 from ..timeutil import day_span, utcnow
 from .models import Agent, AgentTeam, AuditLog, Call, Dispute, ErrorRow, FlagRow, RubricRow, TurnRow
@@ -79,14 +80,14 @@ def apply_totals(session: Session, call: Call, rubric: Rubric | None = None) -> 
     rubric = rubric or rubric_for(session, call)
     live = sorted((f for f in call.flags if not f.voided and f.category != REPEAT_CATEGORY), key=lambda f: (f.start, f.rule))
     stored_items = call.result.get("score", {}).get("items", [])
-    review = {i["id"]: i.get("note", "") for i in stored_items if i.get("outcome") == "review"}
+    review = {i["id"]: Review(i.get("note", ""), i.get("at")) for i in stored_items if i.get("outcome") == "review"}
     result = totals(rubric, [f.item for f in live], review)
     for f, pts in zip(live, result.points):
         f.points = round(pts, 2)
     score = dict(call.result.get("score", {}))
     score.update(total=round(result.total, 2), passed=result.passed, items=[i.to_dict() for i in result.items])
     risk = float(call.result.get("emotion", {}).get("complaint_risk", call.complaint_risk or 0.0))
-    level = warning_level(rubric, live, result.total, risk)
+    level = warning_level(rubric, live, result.total, risk, sum(i.outcome == "review" for i in result.items))
     call.score, call.passed, call.warning_level = round(result.total, 2), result.passed, level
     call.result = {**call.result, "score": score, "warning_level": level}
 
