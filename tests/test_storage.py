@@ -428,3 +428,29 @@ def test_web_pages_for_path_identities_and_transcript_calls(tmp_path, db_url):
     page = c.get("/calls/day1/rec.json")
     assert page.status_code == 200 and "day1/rec.json" in page.text
     assert c.get("/calls/day1/rec.json/audio").status_code == 404
+
+
+def test_call_page_shows_review_items_with_where_to_listen(tmp_path, db_url):
+    """An item left to a human shows 待复核, why (the note) and a link that plays the call from
+    where to listen (``at``)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from voiceqa.web.app import create_app
+
+    data = transcript(5)
+    data["turns"][0].update(text="嗯那个喂喂帮")  # the opening, garbled and recognised doubtfully
+    for t in data["turns"]:
+        if t["role"] == "agent" and t["start"] < 15:
+            t["confidence"] = 0.2
+    (tmp_path / "calls").mkdir()
+    (tmp_path / "calls" / "doubt.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    batch([tmp_path / "calls"], db_url)
+    assert cli.invoke(app, ["users", "add", "qa", "--role", "qa", "--password", "long-enough", "--db", db_url]).exit_code == 0
+    c = TestClient(create_app(db_url, secret="s" * 32))
+    tok = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+    c.post("/login", data={"username": "qa", "password": "long-enough", "csrf_token": tok})
+    page = c.get("/calls/doubt.json").text
+    assert "待复核" in page and 'class="seek review-at" data-t="0.5"' in page and "识别置信度低" in page
+
