@@ -21,7 +21,7 @@ import pytest
 
 from voiceqa.qa.bench import BenchEntry, build_call, detected, evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
-from voiceqa.qa.scorer import score_transcript
+from voiceqa.qa.scorer import read_scoring_input, score_transcript
 from voiceqa.schema import Transcript
 
 from .floors import assert_floors
@@ -171,20 +171,6 @@ def test_clean_calls_in_other_styles_raise_nothing(path, rubric):
     assert {"missing_badge", "missing_survey"} <= {f.category for f in card.flags}
 
 
-@pytest.mark.parametrize("path", RUDE_CALLS, ids=[p.stem for p in RUDE_CALLS])
-def test_sarcastic_and_contemptuous_agents_are_flagged(path, rubric):
-    """Two calls whose agent is correct on every presence item but sarcastic and impatient (a
-    ride-hailing complaint) or contemptuous and lecturing (a tutoring parent): both agent
-    violations are raised, on agent turns only, and no presence item is."""
-    import json
-
-    tr = Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    card = score_transcript(tr, rubric)
-    cats = {f.category for f in card.flags}
-    assert set(AGENT) <= cats, cats
-    assert not {c for c in cats if c.startswith("missing_")}, cats
-
-
 def _call(*turns):
     """A short call from (role, text) pairs: greeting, badge and survey are in place."""
     t, out = 0.5, []
@@ -236,43 +222,10 @@ FLOORS_DEV5 = {
 }
 
 
-@pytest.mark.parametrize("which", list(FLOORS_DEV5))
-def test_dev5_rhetoric_and_sarcasm_without_listed_words(which, results):
-    res = results[which]
-    assert_floors(res, FLOORS_DEV5[which])
-    assert res.control_flags == []
-
 
 CLEAN5 = [DATA / "qa_agent_dev5" / "calls" / f"{n}.json"
           for n in ("flight_cancel_outbound", "fee_refusal_alternative", "parcel_locker", "clinic_suspended")]
 RUDE5 = [DATA / "qa_agent_dev5" / "calls" / f"{n}.json" for n in ("property_dismissive", "bank_sarcastic")]
-
-
-@pytest.mark.parametrize("path", CLEAN5, ids=[p.stem for p in CLEAN5])
-def test_polite_outbound_notices_and_refusals_with_alternatives_raise_no_agent_flag(path, rubric):
-    """Four clean calls: an outbound cancelled-flight notice right after the company names itself,
-    an annual fee that cannot be waived with the way to get it back offered in the next turn, a
-    parcel in the locker with reassurance, an outbound clinic suspension with alternatives: no
-    agent-side flag and no presence item (the caller's own displeasure is not scored here)."""
-    import json
-
-    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
-    assert [(f.category, f.evidence) for f in card.flags
-            if f.category in AGENT or f.category.startswith("missing_")] == []
-
-
-@pytest.mark.parametrize("path", RUDE5, ids=[p.stem for p in RUDE5])
-def test_dismissive_and_sarcastic_agents_without_listed_words_are_flagged(path, rubric):
-    """A property agent who sends the caller to the neighbours and the developer and says move out,
-    and a bank agent who throws the caller's signature back, mocks their expertise, calls them an
-    old acquaintance and belittles the amount: both agent violations, on agent turns only."""
-    import json
-
-    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
-    cats = {f.category for f in card.flags}
-    assert set(AGENT) <= cats, cats
-    assert all(f.role == "agent" for f in card.flags if f.category in AGENT)
-    assert not {c for c in cats if c.startswith("missing_")}, cats
 
 
 def test_keyword_refusal_excused_by_next_turn_way_forward(rubric):
@@ -297,10 +250,12 @@ FLOORS_DEV6 = {
 }
 
 
-@pytest.mark.parametrize("which", list(FLOORS_DEV6))
-def test_dev6_outbound_offers_quotes_and_dismissal(which, results):
+@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6))
+def test_dev5_dev6_rhetoric_sarcasm_offers_quotes_and_dismissal(which, results):
+    """Floors of dev5 (rhetoric and sarcasm without listed words) and dev6 (outbound offers, quoted
+    rude words, dismissal); neither sets off the control call or a fatal flag on a hard negative."""
     res = results[which]
-    assert_floors(res, FLOORS_DEV6[which])
+    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6)[which])
     assert res.control_flags == []
     assert res.fatal_on_hard_negatives == []
 
@@ -310,26 +265,38 @@ CLEAN6 = [DATA / "qa_agent_dev6" / "calls" / f"{n}.json"
 RUDE6 = [DATA / "qa_agent_dev6" / "calls" / f"{n}.json" for n in ("telecom_impatient", "hotel_dismissive")]
 
 
-@pytest.mark.parametrize("path", CLEAN6, ids=[p.stem for p in CLEAN6])
-def test_offers_alternatives_and_quoted_rudeness_raise_no_agent_flag(path, rubric):
-    """An outbound renewal with a free trial and a partner's satisfaction call, a limit refused on the
-    phone with the branch as the way, a relationship manager's introduction with an account status,
-    and a ride-hailing complaint where the agent quotes what the driver and the caller reportedly said:
-    no agent-side flag and no presence item."""
-    import json
+def _agent_card(path, rubric):
+    return read_scoring_input(path).score(rubric)
 
-    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+
+@pytest.mark.parametrize("path", CLEAN5 + CLEAN6, ids=[p.stem for p in CLEAN5 + CLEAN6])
+def test_polite_calls_raise_no_agent_flag(path, rubric):
+    """Clean calls: no agent-side flag and no presence item (the caller's own displeasure is not
+    scored here).
+    qa_agent_dev5: an outbound cancelled-flight notice right after the company names itself, an
+    annual fee that cannot be waived with the way to get it back offered in the next turn, a parcel
+    in the locker with reassurance, an outbound clinic suspension with alternatives.
+    qa_agent_dev6: an outbound renewal with a free trial and a partner's satisfaction call, a limit
+    refused on the phone with the branch as the way, a relationship manager's introduction with an
+    account status, and a ride-hailing complaint where the agent quotes what the driver and the
+    caller reportedly said."""
+    card = _agent_card(path, rubric)
     assert [(f.category, f.evidence) for f in card.flags
             if f.category in AGENT or f.category.startswith("missing_")] == []
 
 
-@pytest.mark.parametrize("path", RUDE6, ids=[p.stem for p in RUDE6])
-def test_impatient_and_dismissive_agents_are_flagged(path, rubric):
-    """Repeating oneself, 退不了就是退不了, go and complain and sarcasm; rhetorical blame, 想都别想,
-    sarcasm about the price and 爱找谁就找谁: both agent violations, on agent turns only."""
-    import json
-
-    card = score_transcript(Transcript.from_dict(json.loads(path.read_text(encoding="utf-8"))), rubric)
+@pytest.mark.parametrize("path", RUDE_CALLS + RUDE5 + RUDE6, ids=[p.stem for p in RUDE_CALLS + RUDE5 + RUDE6])
+def test_rude_agents_without_listed_words_are_flagged(path, rubric):
+    """Both agent violations, on agent turns only, and no presence item, though the agent is
+    correct on every presence item.
+    qa_agent_dev4: sarcastic and impatient (a ride-hailing complaint); contemptuous and lecturing
+    (a tutoring parent).
+    qa_agent_dev5: a property agent who sends the caller to the neighbours and the developer and
+    says move out; a bank agent who throws the caller's signature back, mocks their expertise,
+    calls them an old acquaintance and belittles the amount.
+    qa_agent_dev6: repeating oneself, 退不了就是退不了, go and complain and sarcasm; rhetorical
+    blame, 想都别想, sarcasm about the price and 爱找谁就找谁."""
+    card = _agent_card(path, rubric)
     cats = {f.category for f in card.flags}
     assert set(AGENT) <= cats, cats
     assert all(f.role == "agent" for f in card.flags if f.category in AGENT)
