@@ -26,9 +26,10 @@ VIOLATION = ("forbidden_phrase", "agent_negative", "customer_complaint", "custom
 MEASURED = PRESENCE + VIOLATION
 AGENT_CATEGORIES = frozenset(PRESENCE + ("forbidden_phrase", "agent_negative"))
 CUSTOMER_CATEGORIES = frozenset(("customer_complaint", "customer_anger", "agent_care"))
-# the eight of the own benchmark; education and property also occur in tests/data/qa_agent_dev
+# the eight of the own benchmark; education and property also occur in tests/data/qa_agent_dev, and
+# logistics, ride-hailing and car dealers/after-sales from qa_agent_dev7 on
 BENCH_INDUSTRIES = ("telecom", "banking", "insurance", "ecommerce", "utilities", "travel", "government", "healthcare")
-INDUSTRIES = BENCH_INDUSTRIES + ("education", "property")
+INDUSTRIES = BENCH_INDUSTRIES + ("education", "property", "logistics", "ride_hailing", "automotive")
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CLEAN = REPO / "tests" / "data" / "qa_bench" / "utterances.yaml"
