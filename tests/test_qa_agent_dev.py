@@ -45,6 +45,10 @@ SETS = {
     # for forbidden_phrase): the benchmark's category definitions
     "dev6": ("qa_agent_dev6", (109, 51, 58, 2),
              ("sarc", "repeat", "dismiss", "rhet", "gocomplain", "insult", "impat", "reported"), AGENT),
+    # round 12: sarcasm about usage and mock praise (agent_negative only), the caller's own choice,
+    # a cold "whatever", what was signed, "how could it break", "I already said", the call load
+    "dev7": ("qa_agent_dev7", (126, 62, 64, 5),
+             ("sarc", "praise", "chose", "cold", "signed", "howcould", "already", "load"), AGENT),
 }
 
 
@@ -72,7 +76,7 @@ def test_dev_set_is_valid_and_balanced(name, sets):
                for e in hard)
     fam = Counter(e.id.split("-")[0] for e in positives)
     assert set(fam) == set(families) and min(fam.values()) >= per_family, fam
-    assert len({e.industry for e in clean}) == 10
+    assert len({e.industry for e in clean}) >= 10
     t2s = opencc.OpenCC("t2s")
     assert [e.id for e in clean if t2s.convert(e.text) != e.text] == []
     # the noised copy: same ids and labels, every line changed (regenerate with scripts/make_qa_noisy.py)
