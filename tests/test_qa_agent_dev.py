@@ -105,6 +105,25 @@ def test_families_are_caught_and_polite_firmness_is_not(rubric):
     assert flags("您刚才说上次的客服让您自己看着办，这确实不对，我来帮您处理。") == set()
 
 
+def test_retort_structures_and_their_polite_neighbours(rubric):
+    """The round-12 retort and usage-sarcasm structures, one line per family written here (not in
+    dev7), and the same topics said politely: an apology for the call volume, a contract explained,
+    an offer to ask again, a genuine question about a fault."""
+    def flags(text):
+        return _agent_flags(rubric, text)
+
+    assert flags("这台机子出厂前都测过，怎么可能开箱就坏了？") == set(AGENT)
+    assert flags("流量包是您自己点的，现在又说不要了。") == set(AGENT)
+    assert flags("我都跟您说了没有了，您怎么还问？") == set(AGENT)
+    assert flags("我们一天要接上千个电话，哪有空陪您聊。") == set(AGENT)
+    assert flags("您想退就退呗，我们无所谓。") == set(AGENT)
+    assert "agent_negative" in flags("一个月点四十次外卖，您也是够能吃的。")
+    assert flags("今天来电比较多，一天要接好几百个电话，让您久等了，真抱歉。") == set()
+    assert flags("您签合同的时候选的是等额本息，我给您再解释一下。") == set()
+    assert flags("这个问题之前已经跟您说过了，您要是还有疑问可以再问我。") == set()
+    assert flags("请问这台机器是开箱就不亮，还是用了几天才坏的？") == set()
+
+
 @pytest.fixture(scope="module")
 def results(sets, rubric):
     return {k: evaluate(v, rubric) for k, v in sets.items()}
@@ -254,12 +273,24 @@ FLOORS_DEV6 = {
 }
 
 
-@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6))
+# qa_agent_dev7 (round 12): sarcasm about usage and mock praise; the caller's own choice, a cold
+# "whatever", what was signed, "how could it break", "I already said", the call load (positives);
+# status lines with a negation, refusals with an alternative, courteous remarks, information,
+# contracts reminded politely, the call volume as an apology, diagnostic questions (hard negatives).
+# Measured MEASURED7; floors a little under.
+FLOORS_DEV7 = {
+    "dev7-clean": {"forbidden_phrase": (0.88, 0.95), "agent_negative": (0.93, 0.85)},
+    "dev7-noisy": {"forbidden_phrase": (0.88, 0.90), "agent_negative": (0.93, 0.82)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7))
 def test_dev5_dev6_rhetoric_sarcasm_offers_quotes_and_dismissal(which, results):
-    """Floors of dev5 (rhetoric and sarcasm without listed words) and dev6 (outbound offers, quoted
-    rude words, dismissal); neither sets off the control call or a fatal flag on a hard negative."""
+    """Floors of dev5 (rhetoric and sarcasm without listed words), dev6 (outbound offers, quoted
+    rude words, dismissal) and dev7 (retorts, the call load, a cold "whatever", sarcasm about usage);
+    none sets off the control call or a fatal flag on a hard negative."""
     res = results[which]
-    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6)[which])
+    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7)[which])
     assert res.control_flags == []
     assert res.fatal_on_hard_negatives == []
 
