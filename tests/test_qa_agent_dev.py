@@ -277,7 +277,8 @@ FLOORS_DEV6 = {
 # "whatever", what was signed, "how could it break", "I already said", the call load (positives);
 # status lines with a negation, refusals with an alternative, courteous remarks, information,
 # contracts reminded politely, the call volume as an apology, diagnostic questions (hard negatives).
-# Measured MEASURED7; floors a little under.
+# Measured clean 0.92/0.98, 0.96/0.89; noised 0.90/0.93, 0.98/0.87 (main 446ab75: clean 0.79/0.57,
+# 0.93/0.42; noised 0.76/0.48, 0.96/0.35). Floors a little under.
 FLOORS_DEV7 = {
     "dev7-clean": {"forbidden_phrase": (0.88, 0.95), "agent_negative": (0.93, 0.85)},
     "dev7-noisy": {"forbidden_phrase": (0.88, 0.90), "agent_negative": (0.93, 0.82)},
@@ -367,3 +368,28 @@ def test_reported_speech_is_not_the_agents_own_words(rubric):
     assert _agent_flags(rubric, "房东在群里骂“你们都是废物”，这个我们帮您记录。") == set()
     assert "forbidden_phrase" in _agent_flags(rubric, "我跟您说，您就是个废物。")
     assert "forbidden_phrase" in _agent_flags(rubric, "滚一边去，别烦我。")
+
+
+# Fresh agent sets: written after a round's rule changes in new wording, measured once, nothing
+# changed because of them; their floors are the honest level on unseen wording (a line under).
+# qa_agent_fresh7 (round 12, 40 lines): clean 0.69/0.56, 1.00/0.50; noised 0.58/0.44, 0.87/0.59
+# (main 446ab75: clean 0.60/0.38, 1.00/0.32; noised 0.44/0.25, 0.83/0.45).
+FRESH = {"fresh7": "qa_agent_fresh7"}
+FLOORS_FRESH = {
+    "fresh7-clean": {"forbidden_phrase": (0.64, 0.50), "agent_negative": (0.95, 0.45)},
+    "fresh7-noisy": {"forbidden_phrase": (0.53, 0.37), "agent_negative": (0.82, 0.54)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_FRESH))
+def test_fresh_sets_hold_their_measured_level(which, rubric):
+    """A fresh set (clean or noised) holds its once-measured level, is valid (agent lines, both agent
+    categories decided per line) and sets off neither the control call nor a fatal flag."""
+    name, kind = which.rsplit("-", 1)
+    entries = load_bench(DATA / FRESH[name] / f"utterances{'' if kind == 'clean' else '_noisy'}.yaml")
+    assert len(entries) >= 40 and all(e.role == "agent" for e in entries)
+    assert all(set(e.labels) | set(e.negative_for) == set(AGENT) for e in entries)
+    res = evaluate(entries, rubric)
+    assert_floors(res, FLOORS_FRESH[which])
+    assert res.control_flags == []
+    assert res.fatal_on_hard_negatives == []
