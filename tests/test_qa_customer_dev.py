@@ -264,3 +264,69 @@ def test_complaint_desk_demands_and_repeat_lists_not_notices(text, complaint):
     entry = BenchEntry(id="cmp-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
     call = build_call(entry)
     assert detected(score_transcript(call.transcript, load_rubric()), call, "customer_complaint") is complaint, text
+
+
+DATA6 = Path(__file__).resolve().parent / "data" / "qa_customer_dev6"
+CALLS6 = sorted((DATA6 / "calls").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS6 if not p.stem.startswith("angry_")], ids=lambda p: p.stem)
+def test_clean_calls_with_mild_frustration_criticism_and_pushback_raise_no_customer_flag(path):
+    """Whole calls (qa_customer_dev6/calls): an outage with worry about the food in the fridge and
+    relief, a non-refundable booking with a rigid rule criticised while the agent is praised and a
+    joke about one's own cat, a caller pushing back on a rude agent (echoing the agent's words as a
+    question, asking to be spoken to politely): no customer item flags."""
+    card, flags = _customer_flags(path)
+    assert flags == []
+    # the rude-agent call raises the agent's own flags; the caller's side adds no risk
+    assert card.warning_level <= (2 if "rude" in path.stem else 1), card.warning_level
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS6 if p.stem.startswith("angry_")], ids=lambda p: p.stem)
+def test_calls_with_nth_call_reporters_and_sarcasm_flag(path):
+    """The n-th call, a threat to bring TV reporters, sarcasm about the agent's competence:
+    anger, complaint and agent_care."""
+    _, flags = _customer_flags(path)
+    assert {"customer_anger", "customer_complaint", "agent_care"} <= {c for c, _ in flags}, flags
+
+
+def _detects(text: str, category: str) -> bool:
+    from voiceqa.qa.bench import BenchEntry, build_call, detected
+    from voiceqa.qa.scorer import score_transcript
+
+    entry = BenchEntry(id="cust-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
+    call = build_call(entry)
+    return detected(score_transcript(call.transcript, load_rubric()), call, category)
+
+
+@pytest.mark.parametrize("text, care", [
+    ("你刚才说我听不懂人话？我就是没听清楚。", False),   # the agent's words echoed back as a question
+    ("我没文化？你怎么能这样说话。", False),             # the caller's echo of a word said of them
+    ("你说谁没脑子呢，请你放尊重点。", False),
+    ("你说你是不是傻，问三遍都答不上来。", True),        # bare 你说 is the caller's own rhetoric
+    ("你听不懂人话是吧？我说的是退票！", True),
+])
+def test_echoed_insult_words_are_the_agents_not_the_callers(text, care):
+    """The customer insult rules take a reported-speech frame (default.yaml &caller_echo): words
+    the caller questions back from the agent are not an insult aimed at the agent."""
+    assert _detects(text, "agent_care") is care, text
+
+
+@pytest.mark.parametrize("text, anger", [
+    ("司机多收了我五块钱，我不计较，就是提一下。", False),   # the caller plays it down
+    ("这种小电器坏了也正常，我认了，能修就修。", False),
+    ("多收我五块钱也就算了，你们连个道歉都没有，太过分了！", True),
+])
+def test_a_turn_that_plays_the_problem_down_is_not_anger(text, anger):
+    assert _detects(text, "customer_anger") is anger, text
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("我前几天已经打过12345反映了，到现在还没人联系我。", True),   # an escalation already made
+    ("这事我早就向消协投诉过了，他们让我再找你们。", True),
+    ("这件事我还是要走正式投诉流程，麻烦帮我登记。", True),
+    ("本来想走投诉流程的，后来问清楚就算了。", False),
+    ("家里老人还指着晚上包饺子呢。", False),                        # 晚上包 is no 往上报
+])
+def test_escalations_already_made_and_formal_complaints(text, complaint):
+    assert _detects(text, "customer_complaint") is complaint, text
