@@ -1,4 +1,4 @@
-"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev5): anger, insults
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev6): anger, insults
 aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
 (praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
 insults aimed at a third party, a complaint as a topic, mentions of platforms, channels and earlier
@@ -20,6 +20,7 @@ DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
 DATA3 = Path(__file__).resolve().parent / "data" / "qa_customer_dev3"
 DATA4 = Path(__file__).resolve().parent / "data" / "qa_customer_dev4"
 DATA5 = Path(__file__).resolve().parent / "data" / "qa_customer_dev5"
+DATA6 = Path(__file__).resolve().parent / "data" / "qa_customer_dev6"
 CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
 # (clean file, noised file, at least: lines, anger, agent_care, complaint, hard negatives)
 SETS = {
@@ -31,6 +32,8 @@ SETS = {
     "dev4": (DATA4 / "utterances.yaml", DATA4 / "utterances_noisy.yaml", (120, 35, 15, 20, 60)),
     "fresh4": (DATA4 / "fresh.yaml", DATA4 / "fresh_noisy.yaml", (40, 12, 6, 6, 20)),
     "dev5": (DATA5 / "utterances.yaml", DATA5 / "utterances_noisy.yaml", (105, 25, 12, 16, 60)),
+    "dev6": (DATA6 / "utterances.yaml", DATA6 / "utterances_noisy.yaml", (120, 35, 15, 25, 70)),
+    "fresh6": (DATA6 / "fresh.yaml", DATA6 / "fresh_noisy.yaml", (38, 12, 6, 8, 20)),
 }
 
 
@@ -109,6 +112,17 @@ FLOORS = {
     # 1.00/1.00, 0.84/0.93, 0.85/0.92 (noised 1.00/0.88, 0.93/0.93, 0.75/0.75)
     "dev5-clean": {"customer_complaint": (0.95, 0.95), "customer_anger": (0.80, 0.89), "agent_care": (0.80, 0.88)},
     "dev5-noisy": {"customer_complaint": (0.95, 0.84), "customer_anger": (0.88, 0.89), "agent_care": (0.70, 0.70)},
+    # qa_customer_dev6 (mild frustration about a thing, calm escalation = complaint not anger, product /
+    # policy criticism and mixed praise, pushback on the agent's rudeness; an escalation already made
+    # through a hotline, TV reporters, the n-th call, competence sarcasm, idiom insults): main
+    # (446ab75) clean 1.00/0.89, 0.76/0.97, 0.88/0.88 (noised 0.95/0.74, 0.72/0.95, 0.78/0.88); sixth
+    # round 1.00/1.00, 0.95/1.00, 1.00/1.00 (noised 0.96/0.81, 0.86/0.97, 0.89/1.00). Its fresh set,
+    # written after the changes and measured once (the same on main): clean 1.00/0.88, 0.90/0.69,
+    # 1.00/0.67 (noised 1.00/0.75, 0.82/0.69, 0.80/0.67)
+    "dev6-clean": {"customer_complaint": (0.97, 0.97), "customer_anger": (0.92, 0.97), "agent_care": (0.97, 0.97)},
+    "dev6-noisy": {"customer_complaint": (0.93, 0.77), "customer_anger": (0.83, 0.94), "agent_care": (0.85, 0.97)},
+    "fresh6-clean": {"customer_complaint": (0.95, 0.85), "customer_anger": (0.85, 0.65), "agent_care": (0.95, 0.65)},
+    "fresh6-noisy": {"customer_complaint": (0.95, 0.72), "customer_anger": (0.78, 0.65), "agent_care": (0.75, 0.65)},
 }
 
 
@@ -266,7 +280,6 @@ def test_complaint_desk_demands_and_repeat_lists_not_notices(text, complaint):
     assert detected(score_transcript(call.transcript, load_rubric()), call, "customer_complaint") is complaint, text
 
 
-DATA6 = Path(__file__).resolve().parent / "data" / "qa_customer_dev6"
 CALLS6 = sorted((DATA6 / "calls").glob("*.json"))
 
 
