@@ -45,10 +45,6 @@ SETS = {
     # for forbidden_phrase): the benchmark's category definitions
     "dev6": ("qa_agent_dev6", (109, 51, 58, 2),
              ("sarc", "repeat", "dismiss", "rhet", "gocomplain", "insult", "impat", "reported"), AGENT),
-    # round 12: sarcasm about usage and mock praise (agent_negative only), the caller's own choice,
-    # a cold "whatever", what was signed, "how could it break", "I already said", the call load
-    "dev7": ("qa_agent_dev7", (126, 62, 64, 5),
-             ("sarc", "praise", "chose", "cold", "signed", "howcould", "already", "load"), AGENT),
 }
 
 
@@ -76,7 +72,7 @@ def test_dev_set_is_valid_and_balanced(name, sets):
                for e in hard)
     fam = Counter(e.id.split("-")[0] for e in positives)
     assert set(fam) == set(families) and min(fam.values()) >= per_family, fam
-    assert len({e.industry for e in clean}) >= 10
+    assert len({e.industry for e in clean}) == 10
     t2s = opencc.OpenCC("t2s")
     assert [e.id for e in clean if t2s.convert(e.text) != e.text] == []
     # the noised copy: same ids and labels, every line changed (regenerate with scripts/make_qa_noisy.py)
@@ -105,23 +101,23 @@ def test_families_are_caught_and_polite_firmness_is_not(rubric):
     assert flags("您刚才说上次的客服让您自己看着办，这确实不对，我来帮您处理。") == set()
 
 
-def test_retort_structures_and_their_polite_neighbours(rubric):
-    """The round-12 retort and usage-sarcasm structures, one line per family written here (not in
-    dev7), and the same topics said politely: an apology for the call volume, a contract explained,
-    an offer to ask again, a genuine question about a fault."""
-    def flags(text):
-        return _agent_flags(rubric, text)
-
-    assert flags("这台机子出厂前都测过，怎么可能开箱就坏了？") == set(AGENT)
-    assert flags("流量包是您自己点的，现在又说不要了。") == set(AGENT)
-    assert flags("我都跟您说了没有了，您怎么还问？") == set(AGENT)
-    assert flags("我们一天要接上千个电话，哪有空陪您聊。") == set(AGENT)
-    assert flags("您想退就退呗，我们无所谓。") == set(AGENT)
-    assert "agent_negative" in flags("一个月点四十次外卖，您也是够能吃的。")
-    assert flags("今天来电比较多，一天要接好几百个电话，让您久等了，真抱歉。") == set()
-    assert flags("您签合同的时候选的是等额本息，我给您再解释一下。") == set()
-    assert flags("这个问题之前已经跟您说过了，您要是还有疑问可以再问我。") == set()
-    assert flags("请问这台机器是开箱就不亮，还是用了几天才坏的？") == set()
+@pytest.mark.parametrize("text", [
+    "您放心，钱怎么可能丢，都在您账户里存着呢。",
+    "难道是地址填错了？您看一下订单上的收货地址。",
+    "您本人办理的套餐是五十九元档，现在已经生效了。",
+    "这个手机号不也是您名下的吗？",
+    "密码您还记不记得了？",
+    "上午下午我们都无所谓，看您哪天方便。",
+    "大家都像您这么细心就好了。",
+    "您记性是真好，连订单号都记得。",
+    "业务规则我都跟您说了，您还有其他问题要问吗？",
+    "您照顾老人孩子，哪有时间一直盯着物流。",
+])
+def test_polite_lines_that_share_words_with_retorts_stay_clean(rubric, text):
+    """Polite agent lines with the words of rude retorts (怎么可能, 难道, 您本人…现在, 无所谓, 像您这样,
+    都跟您说了, 哪有时间): a review of round 12's retort patterns found these flagged, so those
+    patterns were not landed; whatever recognises retorts next must leave them alone."""
+    assert _agent_flags(rubric, text) == set(), text
 
 
 @pytest.fixture(scope="module")
@@ -273,25 +269,12 @@ FLOORS_DEV6 = {
 }
 
 
-# qa_agent_dev7 (round 12): sarcasm about usage and mock praise; the caller's own choice, a cold
-# "whatever", what was signed, "how could it break", "I already said", the call load (positives);
-# status lines with a negation, refusals with an alternative, courteous remarks, information,
-# contracts reminded politely, the call volume as an apology, diagnostic questions (hard negatives).
-# Measured clean 0.92/0.98, 0.96/0.89; noised 0.90/0.93, 0.98/0.87 (main 446ab75: clean 0.79/0.57,
-# 0.93/0.42; noised 0.76/0.48, 0.96/0.35). Floors a little under.
-FLOORS_DEV7 = {
-    "dev7-clean": {"forbidden_phrase": (0.88, 0.95), "agent_negative": (0.93, 0.85)},
-    "dev7-noisy": {"forbidden_phrase": (0.88, 0.90), "agent_negative": (0.93, 0.82)},
-}
-
-
-@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7))
+@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6))
 def test_dev5_dev6_rhetoric_sarcasm_offers_quotes_and_dismissal(which, results):
-    """Floors of dev5 (rhetoric and sarcasm without listed words), dev6 (outbound offers, quoted
-    rude words, dismissal) and dev7 (retorts, the call load, a cold "whatever", sarcasm about usage);
-    none sets off the control call or a fatal flag on a hard negative."""
+    """Floors of dev5 (rhetoric and sarcasm without listed words) and dev6 (outbound offers, quoted
+    rude words, dismissal); neither sets off the control call or a fatal flag on a hard negative."""
     res = results[which]
-    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7)[which])
+    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6)[which])
     assert res.control_flags == []
     assert res.fatal_on_hard_negatives == []
 
@@ -368,28 +351,3 @@ def test_reported_speech_is_not_the_agents_own_words(rubric):
     assert _agent_flags(rubric, "房东在群里骂“你们都是废物”，这个我们帮您记录。") == set()
     assert "forbidden_phrase" in _agent_flags(rubric, "我跟您说，您就是个废物。")
     assert "forbidden_phrase" in _agent_flags(rubric, "滚一边去，别烦我。")
-
-
-# Fresh agent sets: written after a round's rule changes in new wording, measured once, nothing
-# changed because of them; their floors are the honest level on unseen wording (a line under).
-# qa_agent_fresh7 (round 12, 40 lines): clean 0.69/0.56, 1.00/0.50; noised 0.58/0.44, 0.87/0.59
-# (main 446ab75: clean 0.60/0.38, 1.00/0.32; noised 0.44/0.25, 0.83/0.45).
-FRESH = {"fresh7": "qa_agent_fresh7"}
-FLOORS_FRESH = {
-    "fresh7-clean": {"forbidden_phrase": (0.64, 0.50), "agent_negative": (0.95, 0.45)},
-    "fresh7-noisy": {"forbidden_phrase": (0.53, 0.37), "agent_negative": (0.82, 0.54)},
-}
-
-
-@pytest.mark.parametrize("which", list(FLOORS_FRESH))
-def test_fresh_sets_hold_their_measured_level(which, rubric):
-    """A fresh set (clean or noised) holds its once-measured level, is valid (agent lines, both agent
-    categories decided per line) and sets off neither the control call nor a fatal flag."""
-    name, kind = which.rsplit("-", 1)
-    entries = load_bench(DATA / FRESH[name] / f"utterances{'' if kind == 'clean' else '_noisy'}.yaml")
-    assert len(entries) >= 40 and all(e.role == "agent" for e in entries)
-    assert all(set(e.labels) | set(e.negative_for) == set(AGENT) for e in entries)
-    res = evaluate(entries, rubric)
-    assert_floors(res, FLOORS_FRESH[which])
-    assert res.control_flags == []
-    assert res.fatal_on_hard_negatives == []

@@ -1,4 +1,4 @@
-"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev6): anger, insults
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev5): anger, insults
 aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
 (praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
 insults aimed at a third party, a complaint as a topic, mentions of platforms, channels and earlier
@@ -20,7 +20,6 @@ DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
 DATA3 = Path(__file__).resolve().parent / "data" / "qa_customer_dev3"
 DATA4 = Path(__file__).resolve().parent / "data" / "qa_customer_dev4"
 DATA5 = Path(__file__).resolve().parent / "data" / "qa_customer_dev5"
-DATA6 = Path(__file__).resolve().parent / "data" / "qa_customer_dev6"
 CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
 # (clean file, noised file, at least: lines, anger, agent_care, complaint, hard negatives)
 SETS = {
@@ -32,8 +31,6 @@ SETS = {
     "dev4": (DATA4 / "utterances.yaml", DATA4 / "utterances_noisy.yaml", (120, 35, 15, 20, 60)),
     "fresh4": (DATA4 / "fresh.yaml", DATA4 / "fresh_noisy.yaml", (40, 12, 6, 6, 20)),
     "dev5": (DATA5 / "utterances.yaml", DATA5 / "utterances_noisy.yaml", (105, 25, 12, 16, 60)),
-    "dev6": (DATA6 / "utterances.yaml", DATA6 / "utterances_noisy.yaml", (120, 35, 15, 25, 70)),
-    "fresh6": (DATA6 / "fresh.yaml", DATA6 / "fresh_noisy.yaml", (38, 12, 6, 8, 20)),
 }
 
 
@@ -112,17 +109,6 @@ FLOORS = {
     # 1.00/1.00, 0.84/0.93, 0.85/0.92 (noised 1.00/0.88, 0.93/0.93, 0.75/0.75)
     "dev5-clean": {"customer_complaint": (0.95, 0.95), "customer_anger": (0.80, 0.89), "agent_care": (0.80, 0.88)},
     "dev5-noisy": {"customer_complaint": (0.95, 0.84), "customer_anger": (0.88, 0.89), "agent_care": (0.70, 0.70)},
-    # qa_customer_dev6 (mild frustration about a thing, calm escalation = complaint not anger, product /
-    # policy criticism and mixed praise, pushback on the agent's rudeness; an escalation already made
-    # through a hotline, TV reporters, the n-th call, competence sarcasm, idiom insults): main
-    # (446ab75) clean 1.00/0.89, 0.76/0.97, 0.88/0.88 (noised 0.95/0.74, 0.72/0.95, 0.78/0.88); sixth
-    # round 1.00/1.00, 0.95/1.00, 1.00/1.00 (noised 0.96/0.81, 0.86/0.97, 0.89/1.00). Its fresh set,
-    # written after the changes and measured once (the same on main): clean 1.00/0.88, 0.90/0.69,
-    # 1.00/0.67 (noised 1.00/0.75, 0.82/0.69, 0.80/0.67)
-    "dev6-clean": {"customer_complaint": (0.97, 0.97), "customer_anger": (0.92, 0.97), "agent_care": (0.97, 0.97)},
-    "dev6-noisy": {"customer_complaint": (0.93, 0.77), "customer_anger": (0.83, 0.94), "agent_care": (0.85, 0.97)},
-    "fresh6-clean": {"customer_complaint": (0.95, 0.85), "customer_anger": (0.85, 0.65), "agent_care": (0.95, 0.65)},
-    "fresh6-noisy": {"customer_complaint": (0.95, 0.72), "customer_anger": (0.78, 0.65), "agent_care": (0.75, 0.65)},
 }
 
 
@@ -163,6 +149,9 @@ def test_exclamations_by_valence_reported_speech_and_misheard_context():
     ("你可真是个人才，这么快就搞定了，谢谢！", False),      # real praise: thanks for a result
     ("我那前妻就是个废物，存折都让她拿走了。", False),      # an insult aimed at a third party
     ("我啥都不会，你一步一步教我吧。", False),              # the caller about themself
+    ("这么晚了还要接电话，真难为你了。", False),            # sympathy, not sarcasm
+    ("你说的那些术语我一窍不通。", False),                  # self-deprecation
+    ("你刚才说啥你脑子有病吧", True),                       # no punctuation: not an echo
 ])
 def test_insults_aimed_at_the_agent_not_at_others(text, care):
     from voiceqa.qa.bench import BenchEntry, build_call, detected
@@ -278,68 +267,3 @@ def test_complaint_desk_demands_and_repeat_lists_not_notices(text, complaint):
     entry = BenchEntry(id="cmp-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
     call = build_call(entry)
     assert detected(score_transcript(call.transcript, load_rubric()), call, "customer_complaint") is complaint, text
-
-
-CALLS6 = sorted((DATA6 / "calls").glob("*.json"))
-
-
-@pytest.mark.parametrize("path", [p for p in CALLS6 if not p.stem.startswith("angry_")], ids=lambda p: p.stem)
-def test_clean_calls_with_mild_frustration_criticism_and_pushback_raise_no_customer_flag(path):
-    """Whole calls (qa_customer_dev6/calls): an outage with worry about the food in the fridge and
-    relief, a non-refundable booking with a rigid rule criticised while the agent is praised and a
-    joke about one's own cat, a caller pushing back on a rude agent (echoing the agent's words as a
-    question, asking to be spoken to politely): no customer item flags."""
-    card, flags = _customer_flags(path)
-    assert flags == []
-    # the rude-agent call raises the agent's own flags; the caller's side adds no risk
-    assert card.warning_level <= (2 if "rude" in path.stem else 1), card.warning_level
-
-
-@pytest.mark.parametrize("path", [p for p in CALLS6 if p.stem.startswith("angry_")], ids=lambda p: p.stem)
-def test_calls_with_nth_call_reporters_and_sarcasm_flag(path):
-    """The n-th call, a threat to bring TV reporters, sarcasm about the agent's competence:
-    anger, complaint and agent_care."""
-    _, flags = _customer_flags(path)
-    assert {"customer_anger", "customer_complaint", "agent_care"} <= {c for c, _ in flags}, flags
-
-
-def _detects(text: str, category: str) -> bool:
-    from voiceqa.qa.bench import BenchEntry, build_call, detected
-    from voiceqa.qa.scorer import score_transcript
-
-    entry = BenchEntry(id="cust-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
-    call = build_call(entry)
-    return detected(score_transcript(call.transcript, load_rubric()), call, category)
-
-
-@pytest.mark.parametrize("text, care", [
-    ("你刚才说我听不懂人话？我就是没听清楚。", False),   # the agent's words echoed back as a question
-    ("我没文化？你怎么能这样说话。", False),             # the caller's echo of a word said of them
-    ("你说谁没脑子呢，请你放尊重点。", False),
-    ("你说你是不是傻，问三遍都答不上来。", True),        # bare 你说 is the caller's own rhetoric
-    ("你听不懂人话是吧？我说的是退票！", True),
-])
-def test_echoed_insult_words_are_the_agents_not_the_callers(text, care):
-    """The customer insult rules take a reported-speech frame (default.yaml &caller_echo): words
-    the caller questions back from the agent are not an insult aimed at the agent."""
-    assert _detects(text, "agent_care") is care, text
-
-
-@pytest.mark.parametrize("text, anger", [
-    ("司机多收了我五块钱，我不计较，就是提一下。", False),   # the caller plays it down
-    ("这种小电器坏了也正常，我认了，能修就修。", False),
-    ("多收我五块钱也就算了，你们连个道歉都没有，太过分了！", True),
-])
-def test_a_turn_that_plays_the_problem_down_is_not_anger(text, anger):
-    assert _detects(text, "customer_anger") is anger, text
-
-
-@pytest.mark.parametrize("text, complaint", [
-    ("我前几天已经打过12345反映了，到现在还没人联系我。", True),   # an escalation already made
-    ("这事我早就向消协投诉过了，他们让我再找你们。", True),
-    ("这件事我还是要走正式投诉流程，麻烦帮我登记。", True),
-    ("本来想走投诉流程的，后来问清楚就算了。", False),
-    ("家里老人还指着晚上包饺子呢。", False),                        # 晚上包 is no 往上报
-])
-def test_escalations_already_made_and_formal_complaints(text, complaint):
-    assert _detects(text, "customer_complaint") is complaint, text
