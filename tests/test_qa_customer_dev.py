@@ -1,4 +1,4 @@
-"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev5): anger, insults
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev6): anger, insults
 aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
 (praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
 insults aimed at a third party, a complaint as a topic, mentions of platforms, channels and earlier
@@ -8,6 +8,7 @@ measured level on the clean and the noised copy of each, and of qa_customer_dev2
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
 DATA3 = Path(__file__).resolve().parent / "data" / "qa_customer_dev3"
 DATA4 = Path(__file__).resolve().parent / "data" / "qa_customer_dev4"
 DATA5 = Path(__file__).resolve().parent / "data" / "qa_customer_dev5"
+DATA6 = Path(__file__).resolve().parent / "data" / "qa_customer_dev6"
 CUSTOMER = ("customer_complaint", "customer_anger", "agent_care")
 # (clean file, noised file, at least: lines, anger, agent_care, complaint, hard negatives)
 SETS = {
@@ -31,6 +33,8 @@ SETS = {
     "dev4": (DATA4 / "utterances.yaml", DATA4 / "utterances_noisy.yaml", (120, 35, 15, 20, 60)),
     "fresh4": (DATA4 / "fresh.yaml", DATA4 / "fresh_noisy.yaml", (40, 12, 6, 6, 20)),
     "dev5": (DATA5 / "utterances.yaml", DATA5 / "utterances_noisy.yaml", (105, 25, 12, 16, 60)),
+    "dev6": (DATA6 / "utterances.yaml", DATA6 / "utterances_noisy.yaml", (120, 35, 15, 25, 70)),
+    "fresh6": (DATA6 / "fresh.yaml", DATA6 / "fresh_noisy.yaml", (38, 12, 6, 8, 20)),
 }
 
 
@@ -109,6 +113,18 @@ FLOORS = {
     # 1.00/1.00, 0.84/0.93, 0.85/0.92 (noised 1.00/0.88, 0.93/0.93, 0.75/0.75)
     "dev5-clean": {"customer_complaint": (0.95, 0.95), "customer_anger": (0.80, 0.89), "agent_care": (0.80, 0.88)},
     "dev5-noisy": {"customer_complaint": (0.95, 0.84), "customer_anger": (0.88, 0.89), "agent_care": (0.70, 0.70)},
+    # qa_customer_dev6 (mild frustration about a thing, calm escalation = complaint not anger, product /
+    # policy criticism and mixed praise, pushback on the agent's rudeness; an escalation already made
+    # through a hotline or an authority, TV reporters, the n-th call, competence sarcasm, idiom
+    # insults): main (58ab0a7) clean 1.00/0.89, 0.76/0.97, 0.88/0.88 (noised 0.95/0.74, 0.72/0.95,
+    # 0.78/0.88); sixth round, re-landed after review 12, 1.00/1.00, 0.95/1.00, 1.00/1.00 (noised
+    # 0.96/0.81, 0.86/0.97, 0.89/1.00). Its fresh set, written after the changes and measured once
+    # (the same on main): clean 1.00/0.88, 0.90/0.69, 1.00/0.67 (noised 1.00/0.75, 0.82/0.69,
+    # 0.80/0.67). Floors: one line under the measured figure (one more false or missed line).
+    "dev6-clean": {"customer_complaint": (0.96, 0.96), "customer_anger": (0.92, 0.97), "agent_care": (0.94, 0.93)},
+    "dev6-noisy": {"customer_complaint": (0.91, 0.77), "customer_anger": (0.84, 0.94), "agent_care": (0.84, 0.93)},
+    "fresh6-clean": {"customer_complaint": (0.87, 0.75), "customer_anger": (0.81, 0.61), "agent_care": (0.80, 0.50)},
+    "fresh6-noisy": {"customer_complaint": (0.85, 0.62), "customer_anger": (0.75, 0.61), "agent_care": (0.66, 0.50)},
 }
 
 
@@ -143,6 +159,22 @@ def test_exclamations_by_valence_reported_speech_and_misheard_context():
     assert not find_phrase("我真寺个笨蛋", "笨蛋", "pinyin", exclude=["我真是个"], exclude_by_sound=True)
 
 
+def _detects(text: str, category: str) -> bool:
+    """Whether ``category`` is seen on one customer line scored as a call of its own (the bench's
+    single-line call, qa/bench.py)."""
+    from voiceqa.qa.bench import BenchEntry, build_call, detected
+    from voiceqa.qa.scorer import score_transcript
+
+    entry = BenchEntry(id="cust-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
+    call = build_call(entry)
+    return detected(score_transcript(call.transcript, _rubric()), call, category)
+
+
+@lru_cache(maxsize=1)
+def _rubric():
+    return load_rubric()
+
+
 @pytest.mark.parametrize("text, care", [
     ("你这人怎么一问三不知啊，要你何用。", True),        # "you" + a judgement of the person
     ("你可真是个人才，转了三次都没转对。", True),          # mock praise next to a grievance
@@ -154,12 +186,7 @@ def test_exclamations_by_valence_reported_speech_and_misheard_context():
     ("你刚才说啥你脑子有病吧", True),                       # no punctuation: not an echo
 ])
 def test_insults_aimed_at_the_agent_not_at_others(text, care):
-    from voiceqa.qa.bench import BenchEntry, build_call, detected
-    from voiceqa.qa.scorer import score_transcript
-
-    entry = BenchEntry(id="care-900", industry="banking", direction="inbound", role="customer", text=text, labels=[])
-    call = build_call(entry)
-    assert detected(score_transcript(call.transcript, load_rubric()), call, "agent_care") is care, text
+    assert _detects(text, "agent_care") is care, text
 
 
 @pytest.mark.parametrize("path", sorted((DATA3 / "calls").glob("*.json")), ids=lambda p: p.stem)
@@ -261,9 +288,144 @@ def test_calls_with_indirect_escalation_still_flag(path):
     ("本来想投诉的，后来发现是我自己填错了。", False),               # a retracted complaint
 ])
 def test_complaint_desk_demands_and_repeat_lists_not_notices(text, complaint):
-    from voiceqa.qa.bench import BenchEntry, build_call, detected
-    from voiceqa.qa.scorer import score_transcript
+    assert _detects(text, "customer_complaint") is complaint, text
 
-    entry = BenchEntry(id="cmp-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
-    call = build_call(entry)
-    assert detected(score_transcript(call.transcript, load_rubric()), call, "customer_complaint") is complaint, text
+
+CALLS6 = sorted((DATA6 / "calls").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS6 if not p.stem.startswith("angry_")], ids=lambda p: p.stem)
+def test_clean_calls_with_mild_frustration_criticism_and_pushback_raise_no_customer_flag(path):
+    """Whole calls (qa_customer_dev6/calls): an outage with worry about the food in the fridge and
+    relief, a non-refundable booking with a rigid rule criticised while the agent is praised and a
+    joke about one's own cat, a caller pushing back on a rude agent (echoing the agent's words as a
+    question, asking to be spoken to politely): no customer item flags."""
+    card, flags = _customer_flags(path)
+    assert flags == []
+    # the rude-agent call raises the agent's own flags; the caller's side adds no risk
+    assert card.warning_level <= (2 if "rude" in path.stem else 1), card.warning_level
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS6 if p.stem.startswith("angry_")], ids=lambda p: p.stem)
+def test_calls_with_nth_call_reporters_and_sarcasm_flag(path):
+    """The n-th call, a threat to bring TV reporters, sarcasm about the agent's competence:
+    anger, complaint and agent_care."""
+    _, flags = _customer_flags(path)
+    assert {"customer_anger", "customer_complaint", "agent_care"} <= {c for c, _ in flags}, flags
+
+
+@pytest.mark.parametrize("text, care", [
+    ("你刚才说我听不懂人话？我就是没听清楚。", False),   # the agent's words echoed back as a question
+    ("我没文化？你怎么能这样说话。", False),             # the caller's echo of a word said of them
+    ("你说谁没脑子呢，请你放尊重点。", False),
+    ("你说我是骗子？我可是正经买了票的。", False),
+    ("我啰嗦？那你也得让我把话说完吧。", False),
+    ("你刚才说我胡搅蛮缠？我只是要个说法。", False),
+    ("你说你是不是傻，问三遍都答不上来。", True),        # bare 你说 is the caller's own rhetoric
+    ("你听不懂人话是吧？我说的是退票！", True),
+    # unpunctuated transcripts: the echo stops at the next 你/你们, the caller's own insult after it counts
+    ("你刚才说啥你脑子有病吧", True),
+    ("你说谁是骗子你们才是骗子", True),
+    ("你嫌我烦你还当什么客服你有病吧", True),
+    ("你刚才说我笨你自己才是个蠢货", True),
+    ("什么叫我不讲理你们这帮骗子还有脸说", True),
+])
+def test_echoed_insult_words_are_the_agents_not_the_callers(text, care):
+    """The customer insult rules take a reported-speech frame (default.yaml &caller_echo): a few
+    words the caller questions back from the agent are not an insult aimed at the agent; what
+    follows the echo is the caller's own (review 12: the scope ran to the end of the turn)."""
+    assert _detects(text, "agent_care") is care, text
+    if care:
+        assert _detects(text, "customer_anger"), text
+
+
+# review 12 (section 1) and this round's own lines: (text, category, expected)
+ANGER_CASES = [
+    # the caller plays the problem down: anger's rules skip the turn
+    ("司机多收了我五块钱，我不计较，就是提一下。", False),
+    ("这种小电器坏了也正常，我认了，能修就修。", False),
+    ("这事我认了，不过下次麻烦提前通知一声。", False),
+    # ... but not with words an angry turn holds too (能理解, 可以理解, 也正常 as a question, 认倒霉)
+    ("多收我五块钱也就算了，你们连个道歉都没有，太过分了！", True),
+    ("我真的不能理解，你们到底在干什么！", True),
+    ("延误我可以理解，但你们连个通知都不发，太过分了！", True),
+    ("这也正常？你们开什么玩笑！", True),
+    ("我实在不能理解，扣了我三次钱还说系统正常？！", True),
+    ("这病看了三回还没好我只能认倒霉？你们医院到底在干什么！", True),
+    # the caller's own rhetoric 我…？ is anger (no echoed judgement word)
+    ("我招谁惹谁了？", True),
+    ("我就活该倒霉？", True),
+    ("我招你惹你了？凭什么把我的号停了！", True),
+    # conscience rhetoric aimed at the company is anger; 摸着良心讲 / 凭良心说 vouch for something
+    ("你们这叫什么服务，良心不会痛吗？", True),
+    ("摸着良心讲，这个价格确实实惠。", False),
+    ("凭良心说，你们的司机服务还是挺好的。", False),
+    # calm: understanding, no hurry, a cancelled flight accepted
+    ("这个情况我能理解，就是想问一下大概什么时候能修好。", False),
+    ("晚几天也正常，不着急，你们慢慢安排就行。", False),
+    ("航班取消了也没办法，天气原因我理解，帮我改到明天早上就行。", False),
+]
+
+
+@pytest.mark.parametrize("text, anger", ANGER_CASES)
+def test_a_turn_that_plays_the_problem_down_is_not_anger_but_anger_stays(text, anger):
+    assert _detects(text, "customer_anger") is anger, text
+
+
+@pytest.mark.parametrize("text", [
+    # sympathy and sincere praise of competence (review 12: 难为你了 / 业务真熟练 were sarcasm words)
+    "这么晚了还要接电话，真难为你了。",
+    "你业务真熟练啊，一下就查到了。",
+    "难为你了，跟我解释这么多遍。",
+    "小王业务挺熟练的，几分钟就帮我把套餐换好了。",
+    "麻烦你了，这么复杂的账都给我算清楚了。",
+    "你们客服真是辛苦，大过年的还在上班。",
+    # self-deprecation (一窍不通 / 不知好歹 said of oneself)
+    "你说的那些术语我一窍不通。",
+    "你别嫌我不知好歹。",
+    "这些保险条款我一窍不通，你帮我讲讲哪个合适。",
+    "我年纪大了，手机上的东西不太懂，你别嫌我烦。",
+    # asking about the agent's term, confirming what the agent said
+    "你刚才说要带身份证原件？那我明天带过去。",
+    "你说的那个叫亲情号的套餐，是怎么收费的？",
+])
+def test_sympathy_praise_and_self_deprecation_are_no_insult_nor_anger(text):
+    assert not _detects(text, "agent_care"), text
+    assert not _detects(text, "customer_anger"), text
+
+
+@pytest.mark.parametrize("text, care", [
+    ("你这个脑子是不是进水了，地址我说了三遍。", True),
+    ("就你这业务水平还当客服，赶紧换个人来。", True),
+    ("哟，一个单号查半小时，你们公司真会挑人才。", True),      # competence sarcasm
+    ("你这种人就是狗仗人势，穿个工服就了不起了？", True),      # an idiom insult
+])
+def test_insults_in_other_wording_still_count(text, care):
+    assert _detects(text, "agent_care") is care, text
+    assert _detects(text, "customer_anger") is care, text
+
+
+@pytest.mark.parametrize("text, complaint", [
+    # an escalation already made: a complaint or report lodged, or an authority (123xx, 消协, 监管, 信访)
+    ("我前几天已经打过12345反映了，到现在还没人联系我。", True),
+    ("这事我早就向消协投诉过了，他们让我再找你们。", True),
+    ("我已经向金融监管局投诉过了，你们就等着吧。", True),
+    ("上周我已经去消协投诉过了，那边让我再跟你们协商一下。", True),
+    # ... not a service request through a utility's or the property manager's hotline
+    ("我已经给物业热线留言了，他们说今天下午来修。", False),
+    ("已经打过供电热线反映了停电，他们让我问你们什么时候能来电。", False),
+    ("我昨天在热线上留言预约了上门安装，想确认一下几点来。", False),
+    ("我已经拨过市民热线问了政策，他们说材料要到你们这边交。", False),
+    ("我上个月已经打过12345问过政策了，他们说要先找你们开证明。", False),
+    ("我们小区物业已经向供电所报修了，想问问你们这边有没有登记。", False),
+    ("我已经投诉过了吗？我记不太清了，你帮我查一下。", False),     # a question, not an escalation
+    # a formal complaint asked for; not a question about the process, not a retraction
+    ("这件事我还是要走正式投诉流程，麻烦帮我登记。", True),
+    ("我要实名投诉你们这个维修师傅。", True),
+    ("这种情况得走投诉流程吗", False),
+    ("我要是走投诉流程，大概多久有结果", False),
+    ("本来想走投诉流程的，后来问清楚就算了。", False),
+    ("家里老人还指着晚上包饺子呢。", False),                        # 晚上包 is no 往上报
+])
+def test_escalations_already_made_and_formal_complaints(text, complaint):
+    assert _detects(text, "customer_complaint") is complaint, text

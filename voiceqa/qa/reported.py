@@ -7,7 +7,12 @@ list of quoting phrases cannot hold every speaker and verb, so the scope is a st
 
 - a *frame* (the rubric's ``reported_speech`` regex: a speaker other than the agent and a verb of
   saying, 司机说 / 老师当面跟您讲 / 商家回您那句 / 您刚才说) opens the scope at its end, which runs to
-  the end of that clause; a quotation opened in the clause runs on to its closing mark;
+  the end of that clause; a quotation opened in the clause runs on to its closing mark. A frame
+  may instead name the reported words itself with a named group whose name starts with ``said``
+  (a lookahead bounded in length, ``(?=(?P<said>[^你您]{1,8}))``): the scope is then that group,
+  cut at the clause end. A caller's echo of the agent's word (你刚才说我笨？) is a few characters,
+  and in an unpunctuated transcript the caller's own insult may follow in the same "clause"
+  (你刚才说啥你脑子有病吧), so such frames stop where the words stop being the agent's;
 - a quotation (“…” 「…」) anywhere in the turn is reported too, unless the agent introduces it as
   their own (我说"…");
 - an *endorsement* after the scope (the rule's ``endorsed`` words: 一点都没说错, 我看也是) makes the
@@ -42,12 +47,22 @@ def _clause_end(text: str, start: int) -> int:
     return end
 
 
+def _frame_scope(m: re.Match[str], text: str) -> tuple[int, int]:
+    """The scope a frame match opens: its ``said…`` group when the frame names one (cut at the
+    clause end), else from the frame's end to the clause end."""
+    for name, value in m.groupdict().items():
+        if name.startswith("said") and value is not None:
+            start, end = m.span(name)
+            return start, min(end, _clause_end(text, start))
+    return m.end(), _clause_end(text, m.end())
+
+
 @lru_cache(maxsize=8192)
 def reported_spans(text: str, frame: str, endorsed: tuple[str, ...] = ()) -> tuple[tuple[int, int], ...]:
     """The character spans of ``text`` that report someone else's words (see the module doc)."""
     spans = []
     for m in re.finditer(frame, text):
-        spans.append((m.end(), _clause_end(text, m.end())))
+        spans.append(_frame_scope(m, text))
     for q in _QUOTES.finditer(text):
         if not _OWN_FRAME.search(text[max(0, q.start() - 12):q.start()]):
             spans.append((q.start(), q.end()))
