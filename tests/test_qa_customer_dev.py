@@ -396,8 +396,8 @@ def test_sympathy_praise_and_self_deprecation_are_no_insult_nor_anger(text):
 @pytest.mark.parametrize("text, care", [
     ("你这个脑子是不是进水了，地址我说了三遍。", True),
     ("就你这业务水平还当客服，赶紧换个人来。", True),
-    ("哟，一个单号查半小时，你们公司真会挑人才。", True),      # competence sarcasm
-    ("你这种人就是狗仗人势，穿个工服就了不起了？", True),      # an idiom insult
+    ("转三次都转不对，你们公司可真会挑人才。", True),          # competence sarcasm
+    ("你不就是个接电话的嘛，狗仗人势给谁看呢？", True),        # an idiom insult
 ])
 def test_insults_in_other_wording_still_count(text, care):
     assert _detects(text, "agent_care") is care, text
