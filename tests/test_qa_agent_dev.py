@@ -188,8 +188,41 @@ POLITE_OWN = [
     "孩子的成绩单您自己在家长端就能查，现在也可以让班主任发您一份。",
 ]
 
+# Written after the structures were narrowed, in new wording, measured once (28 of 30 clean, the same on
+# main 58ab0a7; the other two are in the known-limits list below): a fresh check of precision.
+POLITE_FRESH = [
+    "您是自己在网上挑的机型对吧，我看一下这款的保修政策。",
+    "您自己填的开票信息我这边看到了，抬头没有问题。",
+    "我们柜台一天要接待两百多位客户，所以建议您先在手机上预约。",
+    "我们每天接的咨询电话很多，您这个情况我特别记了一笔。",
+    "这个电表怎么可能装反呢，我让师傅明天过去核对一下。",
+    "上次跟您说的那个优惠已经生效了，下个月账单就能看到。",
+    "我刚才说的这三步，您哪一步没操作成功，我们一起再看看。",
+    "您都跟我们合作十年了，这个情况我们肯定优先处理。",
+    "您还要不要加购一份行李额？现在加比机场便宜。",
+    "孩子最近还咳不咳了？咳得厉害的话建议来复诊。",
+    "您这个包裹还寄不寄了？不寄的话我先把单子取消。",
+    "随便您挑哪个时段，师傅都能上门。",
+    "您随意看看，有看中的房源跟我说一声就行。",
+    "您爱坐哪个位置就选哪个，值机的时候都可以改。",
+    "我们这儿一天能处理上百单退换，您的这单今天一定办好。",
+    "您这方向感真不错，第一次来就找到我们网点了。",
+    "您这准备得可真充分，材料一次就齐了。",
+    "您心可真细，连保单的生效日期都核对了。",
+    "哪有时间限制，您什么时候方便什么时候来都行。",
+    "那有空的时候您来营业厅看一下新机型。",
+    "已经跟您讲过的流程，您要是记不清了，我再发一份短信给您。",
+    "您之前是不是又换了手机号？我看系统里留的号码不一样。",
+    "您现在又想改成月付也完全可以，下个月生效。",
+    "这个问题我们怎么可能不管呢，我马上给您转技术部门。",
+    "您点了同意之后，合同会发到您的邮箱里。",
+    "您签字的时候就是按这个价格算的，没有额外费用。",
+    "这种情况我们也变不出新的号源，不过明天早上七点会放号。",
+    "我们客服一天接几千个电话，您能打进来不容易，我一定帮您处理好。",
+]
 
-@pytest.mark.parametrize("text", POLITE_REVIEWED + POLITE_OWN)
+
+@pytest.mark.parametrize("text", POLITE_REVIEWED + POLITE_OWN + POLITE_FRESH)
 def test_polite_lines_that_share_words_with_retorts_stay_clean(rubric, text):
     """Polite agent lines with the words of rude retorts (怎么可能, 难道, 您本人/自己…现在, 无所谓, 随便您,
     像您这样, 都跟您说了, 哪有时间, 还X不X了, 不冤, 可真, 爱X就X, 想得真细), also as heard by sound
@@ -198,7 +231,8 @@ def test_polite_lines_that_share_words_with_retorts_stay_clean(rubric, text):
 
 
 # Polite lines written here that rules older than round 12 still flag or send to review (semantic
-# closeness to the tone examples; the 不赔 and 您是不是自己 phrases; 可真好 as sarcasm): known limits
+# closeness to the tone examples; the 不赔 and 您是不是自己 phrases; 可真好 as sarcasm; 难道是…？ and
+# 不冤枉 on main too): known limits
 # left for a later round, not a guard.
 @pytest.mark.xfail(reason="older rules flag these polite lines (known, left alone in round 12)", strict=False)
 @pytest.mark.parametrize("text", [
@@ -209,6 +243,8 @@ def test_polite_lines_that_share_words_with_retorts_stay_clean(rubric, text):
     "您这心态可真好，住院一周还天天乐呵呵的。",
     "怎么可能不赔呢，这种情况在保障范围内，资料齐了五个工作日到账。",
     "网速怎么会慢呢，您是不是自己改过路由器的设置？我们一起看一下。",
+    "难道是验证码过期了？您重新获取一条试试。",
+    "这钱一点也不冤枉花，这个险种保障挺全面的。",
 ])
 def test_polite_lines_older_rules_still_flag(rubric, text):
     assert _agent_flags(rubric, text) == set(), text
