@@ -29,22 +29,26 @@ from .floors import assert_floors
 DATA = Path(__file__).resolve().parent / "data"
 AGENT = ("forbidden_phrase", "agent_negative")
 PRESENCE3 = ("missing_greeting", "missing_badge", "missing_verification", "missing_survey")
-# name -> (folder, at least: lines, positives, hard negatives, lines per family; the families; the
-# categories its lines are labelled with)
+# name -> (folder, (at least: lines, positives, hard negatives, lines per family; exactly: industries);
+# the families; the categories its lines are labelled with)
 SETS = {
-    "dev": ("qa_agent_dev", (150, 90, 60, 8),
+    "dev": ("qa_agent_dev", (150, 90, 60, 8, 10),
             ("sarcasm", "rhetoric", "impatient", "takeit", "refuse", "blame", "down", "hurry", "politerude"), AGENT),
-    "dev2": ("qa_agent_dev2", (120, 70, 50, 4),
+    "dev2": ("qa_agent_dev2", (120, 70, 50, 4, 10),
              ("indiff", "sarcasm", "rhetoric", "impatient", "takeit", "blame", "down", "hurry", "politerude",
               "dialect", "ramble", "short", "refuse"), AGENT),
-    "dev3": ("qa_agent_dev3", (120, 60, 60, 10), ("verify", "badge", "survey", "contempt"), AGENT + PRESENCE3),
-    "dev4": ("qa_agent_dev4", (130, 75, 55, 9),
+    "dev3": ("qa_agent_dev3", (120, 60, 60, 10, 10), ("verify", "badge", "survey", "contempt"), AGENT + PRESENCE3),
+    "dev4": ("qa_agent_dev4", (130, 75, 55, 9, 10),
              ("sarcasm", "contempt", "impatient", "dismiss", "mock", "lecture", "refuse", "blame"), AGENT),
-    "dev5": ("qa_agent_dev5", (100, 49, 51, 20), ("rhet", "sarc"), AGENT),
+    "dev5": ("qa_agent_dev5", (100, 49, 51, 20, 10), ("rhet", "sarc"), AGENT),
     # sarcasm that neither refuses, questions nor insults is agent_negative only (a hard negative
     # for forbidden_phrase): the benchmark's category definitions
-    "dev6": ("qa_agent_dev6", (109, 51, 58, 2),
+    "dev6": ("qa_agent_dev6", (109, 51, 58, 2, 10),
              ("sarc", "repeat", "dismiss", "rhet", "gocomplain", "insult", "impat", "reported"), AGENT),
+    # round 12: sarcasm about usage and mock praise (agent_negative only), the caller's own choice,
+    # a cold "whatever", what was signed, "how could it break", "I already said", the call load
+    "dev7": ("qa_agent_dev7", (126, 62, 64, 5, 13),
+             ("sarc", "praise", "chose", "cold", "signed", "howcould", "already", "load"), AGENT),
 }
 
 
@@ -62,7 +66,7 @@ def rubric():
 @pytest.mark.parametrize("name", list(SETS))
 def test_dev_set_is_valid_and_balanced(name, sets):
     clean, noisy = sets[f"{name}-clean"], sets[f"{name}-noisy"]
-    (lines, n_pos, n_hard, per_family), families, cats = SETS[name][1], SETS[name][2], SETS[name][3]
+    (lines, n_pos, n_hard, per_family, industries), families, cats = SETS[name][1], SETS[name][2], SETS[name][3]
     assert len(clean) >= lines and len({e.text for e in clean}) == len(clean)
     positives = [e for e in clean if e.labels]
     hard = [e for e in clean if e.negative_for]
@@ -72,7 +76,7 @@ def test_dev_set_is_valid_and_balanced(name, sets):
                for e in hard)
     fam = Counter(e.id.split("-")[0] for e in positives)
     assert set(fam) == set(families) and min(fam.values()) >= per_family, fam
-    assert len({e.industry for e in clean}) == 10
+    assert len({e.industry for e in clean}) == industries
     t2s = opencc.OpenCC("t2s")
     assert [e.id for e in clean if t2s.convert(e.text) != e.text] == []
     # the noised copy: same ids and labels, every line changed (regenerate with scripts/make_qa_noisy.py)
@@ -101,22 +105,148 @@ def test_families_are_caught_and_polite_firmness_is_not(rubric):
     assert flags("您刚才说上次的客服让您自己看着办，这确实不对，我来帮您处理。") == set()
 
 
-@pytest.mark.parametrize("text", [
+def test_retort_structures_and_their_polite_neighbours(rubric):
+    """The round-12 retort and usage-sarcasm structures, one line per family written here (not in
+    dev7), and the same topics said politely: an apology for the call volume, a contract explained,
+    an offer to ask again, a genuine question about a fault."""
+    def flags(text):
+        return _agent_flags(rubric, text)
+
+    assert flags("这台机子出厂前都测过，怎么可能开箱就坏了？") == set(AGENT)
+    assert flags("流量包是您自己点的，现在又说不要了。") == set(AGENT)
+    assert flags("我都跟您说了没有了，您怎么还问？") == set(AGENT)
+    assert flags("我们一天要接上千个电话，哪有空陪您聊。") == set(AGENT)
+    assert flags("您想退就退呗，我们无所谓。") == set(AGENT)
+    assert "agent_negative" in flags("一个月点四十次外卖，您也是够能吃的。")
+    assert flags("今天来电比较多，一天要接好几百个电话，让您久等了，真抱歉。") == set()
+    assert flags("您签合同的时候选的是等额本息，我给您再解释一下。") == set()
+    assert flags("这个问题之前已经跟您说过了，您要是还有疑问可以再问我。") == set()
+    assert flags("请问这台机器是开箱就不亮，还是用了几天才坏的？") == set()
+    assert flags("保险是您自己挑的档次，出了事倒嫌赔得少。") == set(AGENT)
+    assert flags("我们这边一天接几百个电话，别老打进来问同一件事。") == set(AGENT)
+    assert flags("您要换就换呗，反正我无所谓。") == set(AGENT)
+
+
+# The review of round 12 (its probes of the first retort patterns, all flagged there): polite agent
+# lines with the words of retorts and mock praise; each must stay clean.
+POLITE_REVIEWED = [
     "您放心，钱怎么可能丢，都在您账户里存着呢。",
     "难道是地址填错了？您看一下订单上的收货地址。",
     "您本人办理的套餐是五十九元档，现在已经生效了。",
+    "您自己下单的时候选的是次日达，现在物流显示明天上午送到。",
+    "您本人签的字才有效。",
     "这个手机号不也是您名下的吗？",
-    "密码您还记不记得了？",
-    "上午下午我们都无所谓，看您哪天方便。",
-    "大家都像您这么细心就好了。",
-    "您记性是真好，连订单号都记得。",
+    "很多客户也是用了几天才觉得不习惯，这很正常。",
+    "很多客户都是收到账单才来问。",
+    "您又来找我们啦，上次那个问题解决了吗？",
     "业务规则我都跟您说了，您还有其他问题要问吗？",
+    "我已经说了，工程师明天会再打给您。",
+    "您一天接到七八个推销电话，别担心，我们可以给您开通骚扰拦截。",
+    "密码您还记不记得了？",
+    "这个旧号码您还用不用了？",
+    "要是都像您这样提前准备好材料，办起来就快多了。",
+    "大家都像您这么细心就好了。",
+    "我们每次都跟您这样核对一下身份。",
     "您照顾老人孩子，哪有时间一直盯着物流。",
-])
+    "上午下午我们都无所谓，看您哪天方便。",
+    "上门时间随便您，您定好了告诉我。",
+    "您之前有来问过吗？",
+    "那有时间的话，您周末来网点办一下。",
+    "这件事我们会查清楚，绝不冤枉您。",
+    "您这电话打得可真及时，工单刚派出去。",
+    "您记性是真好，连订单号都记得。",
+    "您也是挺能体谅人的，谢谢您。",
+    "这个软件是买断的，您爱用多久就用多久。",
+    "您想得真细，连发票都提前准备好了。",
+]
+# Polite lines written here in other wording and industries (telecom, banking, insurance, e-commerce,
+# logistics, utilities, hotels, airlines, ride-hailing, government, healthcare, education, property)
+# around the same structures: 您自己/亲自…的 without a contrast, 怎么可能 as reassurance, 难道…还没,
+# a returning customer, the call volume as a promise, 哪有空 out of empathy, 还X不X了 as a question,
+# 已经说了 then 再问 allowed, 爱X什么就X什么 as permission, praise of attitude and effort.
+POLITE_OWN = [
+    "这笔钱怎么可能不翼而飞呢，银行流水里每一笔都有记录。",
+    "难道是上个月的保费还没扣成功？我这边查到是扣过了的。",
+    "您又来看我们店啦，上次买的那件外套穿着还合身吗？",
+    "我们一天能接到上千个电话，所以您的问题我都记在工单里，不会漏掉的。",
+    "下学期的托管您还续不续了？月底前告诉老师一声。",
+    "您亲自订的这间海景房，明天入住的时候前台会送一份早餐。",
+    "物业费您自己在小程序上交的，现在系统显示已经到账了。",
+    "司机那边已经说了，车费会原路退回，两个小时内到账。",
+    "政策我前面都跟您讲了，您还想了解哪方面的，我再细说。",
+    "我们热线一天接好几万个电话，每一个我们都认真记录。",
+    "您随时想销卡都可以，我们尊重您的选择。",
+    "您爱吃什么就吃什么，术后没有特别的忌口。",
+    "您签合同的时候选的是按年缴费，现在也可以改成按月。",
+    "车刚保养完怎么会有异响呢，方便开过来让技师听一下吗？",
+    "您也是够辛苦的，白天上班晚上还陪孩子写作业。",
+    "您本人来过一趟的话，现在密码应该已经重置好了。",
+    "这趟行程是您自己选的拼车，路线上多绕了一段，车费差价已经退回来了。",
+    "社保转移的手续前面都跟您讲过了，您再问一遍也没关系，我从头说。",
+    "您亲自挑的这间房景色确实好，退房时间可以延到下午两点。",
+    "我们这边一天接几百通电话，别的不敢说，您这件事我一定记着。",
+    "孩子的成绩单您自己在家长端就能查，现在也可以让班主任发您一份。",
+]
+
+# Written after the structures were narrowed, in new wording, measured once (28 of 30 clean, the same on
+# main 58ab0a7; the other two are in the known-limits list below): a fresh check of precision.
+POLITE_FRESH = [
+    "您是自己在网上挑的机型对吧，我看一下这款的保修政策。",
+    "您自己填的开票信息我这边看到了，抬头没有问题。",
+    "我们柜台一天要接待两百多位客户，所以建议您先在手机上预约。",
+    "我们每天接的咨询电话很多，您这个情况我特别记了一笔。",
+    "这个电表怎么可能装反呢，我让师傅明天过去核对一下。",
+    "上次跟您说的那个优惠已经生效了，下个月账单就能看到。",
+    "我刚才说的这三步，您哪一步没操作成功，我们一起再看看。",
+    "您都跟我们合作十年了，这个情况我们肯定优先处理。",
+    "您还要不要加购一份行李额？现在加比机场便宜。",
+    "孩子最近还咳不咳了？咳得厉害的话建议来复诊。",
+    "您这个包裹还寄不寄了？不寄的话我先把单子取消。",
+    "随便您挑哪个时段，师傅都能上门。",
+    "您随意看看，有看中的房源跟我说一声就行。",
+    "您爱坐哪个位置就选哪个，值机的时候都可以改。",
+    "我们这儿一天能处理上百单退换，您的这单今天一定办好。",
+    "您这方向感真不错，第一次来就找到我们网点了。",
+    "您这准备得可真充分，材料一次就齐了。",
+    "您心可真细，连保单的生效日期都核对了。",
+    "哪有时间限制，您什么时候方便什么时候来都行。",
+    "那有空的时候您来营业厅看一下新机型。",
+    "已经跟您讲过的流程，您要是记不清了，我再发一份短信给您。",
+    "您之前是不是又换了手机号？我看系统里留的号码不一样。",
+    "您现在又想改成月付也完全可以，下个月生效。",
+    "这个问题我们怎么可能不管呢，我马上给您转技术部门。",
+    "您点了同意之后，合同会发到您的邮箱里。",
+    "您签字的时候就是按这个价格算的，没有额外费用。",
+    "这种情况我们也变不出新的号源，不过明天早上七点会放号。",
+    "我们客服一天接几千个电话，您能打进来不容易，我一定帮您处理好。",
+]
+
+
+@pytest.mark.parametrize("text", POLITE_REVIEWED + POLITE_OWN + POLITE_FRESH)
 def test_polite_lines_that_share_words_with_retorts_stay_clean(rubric, text):
-    """Polite agent lines with the words of rude retorts (怎么可能, 难道, 您本人…现在, 无所谓, 像您这样,
-    都跟您说了, 哪有时间): a review of round 12's retort patterns found these flagged, so those
-    patterns were not landed; whatever recognises retorts next must leave them alone."""
+    """Polite agent lines with the words of rude retorts (怎么可能, 难道, 您本人/自己…现在, 无所谓, 随便您,
+    像您这样, 都跟您说了, 哪有时间, 还X不X了, 不冤, 可真, 爱X就X, 想得真细), also as heard by sound
+    (有 heard as 又, 那 as 哪): a false flag costs the agent points on a clean call."""
+    assert _agent_flags(rubric, text) == set(), text
+
+
+# Polite lines written here that rules older than round 12 still flag or send to review (semantic
+# closeness to the tone examples; the 不赔 and 您是不是自己 phrases; 可真好 as sarcasm; 难道是…？ and
+# 不冤枉 on main too): known limits
+# left for a later round, not a guard.
+@pytest.mark.xfail(reason="older rules flag these polite lines (known, left alone in round 12)", strict=False)
+@pytest.mark.parametrize("text", [
+    "您自己选的这个套餐确实挺划算的，下个月开始按新资费扣。",
+    "您照顾病人这么累，哪有空天天盯着手机，结果出来我们会打电话通知您。",
+    "您想退就退，运费险会承担来回运费。",
+    "材料您不是已经交过了吗？我查一下是不是系统还没更新。",
+    "您这心态可真好，住院一周还天天乐呵呵的。",
+    "怎么可能不赔呢，这种情况在保障范围内，资料齐了五个工作日到账。",
+    "网速怎么会慢呢，您是不是自己改过路由器的设置？我们一起看一下。",
+    "难道是验证码过期了？您重新获取一条试试。",
+    "这钱一点也不冤枉花，这个险种保障挺全面的。",
+])
+def test_polite_lines_older_rules_still_flag(rubric, text):
     assert _agent_flags(rubric, text) == set(), text
 
 
@@ -269,12 +399,26 @@ FLOORS_DEV6 = {
 }
 
 
-@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6))
+# qa_agent_dev7 (round 12): sarcasm about usage and mock praise; the caller's own choice, a cold
+# "whatever", what was signed, "how could it break", "I already said", the call load (positives);
+# status lines with a negation, refusals with an alternative, courteous remarks, information,
+# contracts reminded politely, the call volume as an apology, diagnostic questions (hard negatives).
+# The precise structures (after the review): clean 0.88/0.96, 0.96/0.85; noised 0.85/0.76, 0.98/0.73
+# (main 58ab0a7: clean 0.79/0.57, 0.93/0.42; noised 0.76/0.48, 0.96/0.35). Floors one line under
+# each figure (one more false flag, one fewer line caught).
+FLOORS_DEV7 = {
+    "dev7-clean": {"forbidden_phrase": (0.86, 0.93), "agent_negative": (0.94, 0.83)},
+    "dev7-noisy": {"forbidden_phrase": (0.83, 0.73), "agent_negative": (0.95, 0.70)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7))
 def test_dev5_dev6_rhetoric_sarcasm_offers_quotes_and_dismissal(which, results):
-    """Floors of dev5 (rhetoric and sarcasm without listed words) and dev6 (outbound offers, quoted
-    rude words, dismissal); neither sets off the control call or a fatal flag on a hard negative."""
+    """Floors of dev5 (rhetoric and sarcasm without listed words), dev6 (outbound offers, quoted
+    rude words, dismissal) and dev7 (retorts, the call load, a cold "whatever", sarcasm about usage);
+    none sets off the control call or a fatal flag on a hard negative."""
     res = results[which]
-    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6)[which])
+    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7)[which])
     assert res.control_flags == []
     assert res.fatal_on_hard_negatives == []
 
@@ -351,3 +495,29 @@ def test_reported_speech_is_not_the_agents_own_words(rubric):
     assert _agent_flags(rubric, "房东在群里骂“你们都是废物”，这个我们帮您记录。") == set()
     assert "forbidden_phrase" in _agent_flags(rubric, "我跟您说，您就是个废物。")
     assert "forbidden_phrase" in _agent_flags(rubric, "滚一边去，别烦我。")
+
+
+# Fresh agent sets: written after a round's rule changes in new wording, measured once, nothing
+# changed because of them; their floors are the honest level on unseen wording (a line under).
+# qa_agent_fresh7 (round 12, 40 lines): the precise structures catch none of its lines beyond main
+# 58ab0a7 (the first, imprecise round-12 structures did): clean 0.60/0.38, 1.00/0.32; noised 0.44/0.25,
+# 0.83/0.45. Floors one line under each figure.
+FRESH = {"fresh7": "qa_agent_fresh7"}
+FLOORS_FRESH = {
+    "fresh7-clean": {"forbidden_phrase": (0.54, 0.31), "agent_negative": (0.87, 0.27)},
+    "fresh7-noisy": {"forbidden_phrase": (0.40, 0.18), "agent_negative": (0.76, 0.40)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_FRESH))
+def test_fresh_sets_hold_their_measured_level(which, rubric):
+    """A fresh set (clean or noised) holds its once-measured level, is valid (agent lines, both agent
+    categories decided per line) and sets off neither the control call nor a fatal flag."""
+    name, kind = which.rsplit("-", 1)
+    entries = load_bench(DATA / FRESH[name] / f"utterances{'' if kind == 'clean' else '_noisy'}.yaml")
+    assert len(entries) >= 40 and all(e.role == "agent" for e in entries)
+    assert all(set(e.labels) | set(e.negative_for) == set(AGENT) for e in entries)
+    res = evaluate(entries, rubric)
+    assert_floors(res, FLOORS_FRESH[which])
+    assert res.control_flags == []
+    assert res.fatal_on_hard_negatives == []
