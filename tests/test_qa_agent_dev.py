@@ -91,12 +91,15 @@ def _agent_flags(rubric, text: str) -> set[str]:
     return {c for c in AGENT if detected(card, call, c)}
 
 
-def test_families_are_caught_and_polite_firmness_is_not(rubric):
+@pytest.fixture(scope="module")
+def flags(rubric):
+    """``flags(text)``: the agent categories a line raises (see ``_agent_flags``)."""
+    return lambda text: _agent_flags(rubric, text)
+
+
+def test_families_are_caught_and_polite_firmness_is_not(flags):
     """One line per mechanism, written here (not in the set): a structure, a sarcasm, a hurried
     brush-off, and the same words as a polite agent with a way forward or quoting the caller."""
-    def flags(text):
-        return _agent_flags(rubric, text)
-
     assert flags("这个不是早就跟您说过了吗？") == set(AGENT)
     assert flags("您可真能干，一个验证码输了八遍。") == set(AGENT)
     assert flags("爱退不退，反正就这样。") == set(AGENT)
@@ -105,13 +108,10 @@ def test_families_are_caught_and_polite_firmness_is_not(rubric):
     assert flags("您刚才说上次的客服让您自己看着办，这确实不对，我来帮您处理。") == set()
 
 
-def test_retort_structures_and_their_polite_neighbours(rubric):
+def test_retort_structures_and_their_polite_neighbours(flags):
     """The round-12 retort and usage-sarcasm structures, one line per family written here (not in
     dev7), and the same topics said politely: an apology for the call volume, a contract explained,
     an offer to ask again, a genuine question about a fault."""
-    def flags(text):
-        return _agent_flags(rubric, text)
-
     assert flags("这台机子出厂前都测过，怎么可能开箱就坏了？") == set(AGENT)
     assert flags("流量包是您自己点的，现在又说不要了。") == set(AGENT)
     assert flags("我都跟您说了没有了，您怎么还问？") == set(AGENT)
@@ -230,26 +230,6 @@ def test_polite_lines_that_share_words_with_retorts_stay_clean(rubric, text):
     assert _agent_flags(rubric, text) == set(), text
 
 
-# Polite lines written here that rules older than round 12 still flag or send to review (semantic
-# closeness to the tone examples; the 不赔 and 您是不是自己 phrases; 可真好 as sarcasm; 难道是…？ and
-# 不冤枉 on main too): known limits
-# left for a later round, not a guard.
-@pytest.mark.xfail(reason="older rules flag these polite lines (known, left alone in round 12)", strict=False)
-@pytest.mark.parametrize("text", [
-    "您自己选的这个套餐确实挺划算的，下个月开始按新资费扣。",
-    "您照顾病人这么累，哪有空天天盯着手机，结果出来我们会打电话通知您。",
-    "您想退就退，运费险会承担来回运费。",
-    "材料您不是已经交过了吗？我查一下是不是系统还没更新。",
-    "您这心态可真好，住院一周还天天乐呵呵的。",
-    "怎么可能不赔呢，这种情况在保障范围内，资料齐了五个工作日到账。",
-    "网速怎么会慢呢，您是不是自己改过路由器的设置？我们一起看一下。",
-    "难道是验证码过期了？您重新获取一条试试。",
-    "这钱一点也不冤枉花，这个险种保障挺全面的。",
-])
-def test_polite_lines_older_rules_still_flag(rubric, text):
-    assert _agent_flags(rubric, text) == set(), text
-
-
 @pytest.fixture(scope="module")
 def results(sets, rubric):
     return {k: evaluate(v, rubric) for k, v in sets.items()}
@@ -332,13 +312,10 @@ def _call(*turns):
                                  "separation": "stereo", "turns": out})
 
 
-def test_round9_mechanisms(rubric):
+def test_round9_mechanisms(rubric, flags):
     """Sentences written here, one per mechanism: tone structures without the rubric's words, the
     complaint repeated back, the caller (not the agent) having repeated, and a limit stated with the
     way forward offered in the agent's next turn (vs. no way forward)."""
-    def flags(text):
-        return _agent_flags(rubric, text)
-
     assert flags("就您这个预算还想住海景房，能订到才怪。") == set(AGENT)
     assert flags("做人得讲点道理，别什么都赖我们。") == set(AGENT)
     assert flags("我确认一下，您说营业厅的人讲这都不懂，是这样吗？") == set()
