@@ -19,12 +19,13 @@ from pathlib import Path
 import opencc
 import pytest
 
-from voiceqa.qa.bench import BenchEntry, build_call, detected, evaluate, load_bench
+from voiceqa.qa.bench import evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
 from voiceqa.qa.scorer import read_scoring_input, score_transcript
 from voiceqa.schema import Transcript
 
 from .floors import assert_floors
+from .lines import line_detects
 
 DATA = Path(__file__).resolve().parent / "data"
 AGENT = ("forbidden_phrase", "agent_negative")
@@ -86,9 +87,7 @@ def test_dev_set_is_valid_and_balanced(name, sets):
 
 def _agent_flags(rubric, text: str) -> set[str]:
     """The agent categories ``text`` raises as an agent line in the bench's neutral call."""
-    call = build_call(BenchEntry(id="t", industry="telecom", direction="inbound", role="agent", text=text))
-    card = score_transcript(call.transcript, rubric)
-    return {c for c in AGENT if detected(card, call, c)}
+    return line_detects(rubric, "agent", text, AGENT)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ import pytest
 from voiceqa.qa.bench import evaluate, load_bench
 from voiceqa.qa.rubric import load_rubric
 
+from .lines import line_detects
+
 DATA = Path(__file__).resolve().parent / "data" / "qa_customer_dev"
 DATA2 = Path(__file__).resolve().parent / "data" / "qa_customer_dev2"
 DATA3 = Path(__file__).resolve().parent / "data" / "qa_customer_dev3"
@@ -162,12 +164,7 @@ def test_exclamations_by_valence_reported_speech_and_misheard_context():
 def _detects(text: str, category: str) -> bool:
     """Whether ``category`` is seen on one customer line scored as a call of its own (the bench's
     single-line call, qa/bench.py)."""
-    from voiceqa.qa.bench import BenchEntry, build_call, detected
-    from voiceqa.qa.scorer import score_transcript
-
-    entry = BenchEntry(id="cust-900", industry="telecom", direction="inbound", role="customer", text=text, labels=[])
-    call = build_call(entry)
-    return detected(score_transcript(call.transcript, _rubric()), call, category)
+    return category in line_detects(_rubric(), "customer", text, (category,))
 
 
 @lru_cache(maxsize=1)
