@@ -464,6 +464,19 @@ def test_one_line_that_only_resembles_an_example_goes_to_review():
     assert len(flags_by(split)["customer_anger"]) == 2
 
 
+def test_a_zero_never_rests_on_one_line_that_only_resembles_an_insult(rubric):
+    """Default rubric: the fatal profanity item corroborates like the forbidden item. One line
+    near an insult example with no curse word or pattern goes to a human (score kept); the same
+    meaning on a second line is a fatal flag."""
+    one = score_transcript(with_turn("agent", "您这脑袋是摆设吧"), rubric)
+    profanity = next(i for i in one.items if i.id == "profanity")
+    assert profanity.outcome == "review" and 20.5 <= profanity.at <= 26.0
+    assert not any(f.severity == "fatal" for f in one.flags) and one.total > 0
+    two = score_transcript(call(GOOD[:4] + [("agent", 20.5, 23.0, "您这脑袋是摆设吧"), ("customer", 23.2, 24.0, "啊？"),
+                                            ("agent", 24.2, 26.0, "您怕不是脑子里全是浆糊")] + GOOD[5:]), rubric)
+    assert any(f.item == "profanity" and f.severity == "fatal" for f in two.flags) and two.total == 0
+
+
 def test_evidence_strength_does_not_depend_on_rule_order():
     """A keyword and a meaning rule finding the same words: the finding is quoted once and is
     as strong whichever rule the rubric lists first."""
