@@ -36,6 +36,11 @@ class EmotionLexicon:
     # a laugh or "just kidding" in the turn (气死我了哈哈), or the caller saying they are not angry
     # (我不是生气，就是怕被乱扣费): anger words in such a turn are not anger
     calm_turn: tuple[str, ...] = ()  # anger_jest, anger_denied
+    # what someone else said or told the caller (customer.yaml reported_frame, as one regex; its
+    # scope, qa/reported.py): anger words there are not the caller's (我老公非说你们是骗子), unless
+    # the caller adopts them after (reported_adopted: …，我看说得没错)
+    reported_frame: str = ""
+    adopted: tuple[str, ...] = ()
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon) -> "EmotionLexicon":
@@ -51,6 +56,7 @@ class EmotionLexicon:
             reported=joined("reported_speech", "anger_not", "anger_denied", "anger_of_others", "care_things"),
             complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "complaint_place", "reported_speech", "complaint_not_threat"),
             calm_turn=joined("anger_jest", "anger_denied"),
+            reported_frame="|".join(f"(?:{x})" for x in lex.words("reported_frame")), adopted=lex.words("reported_adopted"),
         )
 
 
@@ -106,10 +112,11 @@ def sentiment(text: str) -> float:
     return float(prob if label == "pos" else 1 - prob)
 
 
-def _hits(text: str, words: tuple[str, ...], negation: frozenset[str], exclude: tuple[str, ...] = ()) -> list[str]:
+def _hits(text: str, words: tuple[str, ...], negation: frozenset[str], exclude: tuple[str, ...] = (),
+          written_words: bool = False) -> list[str]:
     """Lexicon words said in ``text``: whole words, by pinyin from two characters on, not negated,
-    not in a clause with an ``exclude`` word."""
-    kw = {"negation": negation, "exclude": exclude, "exclude_by_sound": bool(exclude)}
+    not in a clause with an ``exclude`` word (``written_words``: text/phrases.py)."""
+    kw = {"negation": negation, "exclude": exclude, "exclude_by_sound": bool(exclude), "written_words": written_words}
     found = {w for w, _ in find_phrases(text, _long(words), "pinyin", **kw)}
     found |= {w for w, _ in find_phrases(text, _short(words), "exact", **kw)}
     return [w for w in words if w in found]
@@ -144,12 +151,27 @@ def _complaint_hits(text: str, lex: EmotionLexicon) -> list[str]:
     return out
 
 
+def _own_words(text: str, lex: EmotionLexicon) -> str:
+    """``text`` with the spans that report someone else's words (lex.reported_frame) blanked out
+    (same length, a clause mark per character: no word of theirs is found, offsets are kept)."""
+    if not lex.reported_frame:
+        return text
+    from .reported import reported_spans
+
+    for s, e in reported_spans(text, lex.reported_frame, lex.adopted):
+        text = text[:s] + "，" * (e - s) + text[e:]
+    return text
+
+
 def turn_emotion(text: str, arousal: float = 0.0, role: str = "customer", lex: EmotionLexicon | None = None) -> TurnEmotion:
     lex = lex or default_lexicon()
     s = sentiment(text)
     # words in a clause that reports someone else (听说你们是骗子) are not the speaker's anger
     customer = role != "agent"  # the customer-side scopes below leave the agent's emotion as it was
-    anger = _hits(text, lex.anger, lex.negation, lex.reported if customer else ())
+    # a caller's two-character anger word heard where another dictionary word is written (片子 as
+    # 骗子) is that word; words inside someone else's reported words are left out
+    anger = _hits(_own_words(text, lex) if customer else text, lex.anger, lex.negation, lex.reported if customer else (),
+                  written_words=customer)
     neg = _hits(text, lex.negative, lex.negation)
     complaint = [] if role == "agent" else _complaint_hits(text, lex)
     if role == "agent":

@@ -59,6 +59,10 @@ class _PhraseOptions(_OwnWords):
     # of these: a limit stated, then a concrete way forward right after the caller's objection
     # (确实没办法直接退 / 我都不知道 / 不过有个办法…帮您申请返还) is not a bare refusal
     exclude_next_turn: list[str] = []
+    # a two-character phrase heard by sound does not count where the written characters are one
+    # dictionary word of their own (晚上 heard as 网上, 老伴 as 老板, 领到 as 领导): the recogniser
+    # writes real words, so a real word at that spot is what was said (text/phrases.py)
+    written_words: bool = False
 
 
 class KeywordRule(_PhraseOptions):
@@ -122,6 +126,11 @@ class ProximityRule(_PhraseOptions):
     b: list[str] = Field(min_length=1)
     within_chars: int | None = None
     within_seconds: float | None = None
+    # false: a pair whose two words were both only heard by sound (neither written as a phrase of
+    # its list), the ``a`` word of two characters, does not count: an ordinary clause sounds like a
+    # short target and an intent (没提…交 heard as 媒体…叫) more often than both are misheard; a
+    # longer target heard by sound (民杭局…申肃) still counts
+    heard_pair: bool = True
 
     @model_validator(mode="after")
     def _one_distance(self):
@@ -548,6 +557,12 @@ def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _
                 else:
                     out.append(v)
             rule[key] = out
+    frame = rule.get("reported_speech")
+    if isinstance(frame, str) and frame.startswith("@"):
+        # a lexicon list of frame regexes, as one alternation (customer.yaml reported_frame)
+        if frame[1:] not in lexicon.lists:
+            raise ValueError(f"{where}: unknown lexicon list {frame!r} for reported_speech")
+        rule["reported_speech"] = "|".join(f"(?:{x})" for x in lexicon.lists[frame[1:]])
     for sub in rule.get("rules", []) if isinstance(rule.get("rules"), list) else []:
         _expand(sub, lexicon, where)
 

@@ -52,7 +52,8 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     kw = {}
     if options is not None:
         kw = {"whole_words": options.whole_words, "exclude": options.exclude, "exclude_by_sound": options.exclude_by_sound,
-              "negation": ctx.negation if options.negation else frozenset()}
+              "negation": ctx.negation if options.negation else frozenset(),
+              "written_words": getattr(options, "written_words", False)}
     skip = options.exclude_turn if options is not None else ()
     after = getattr(options, "exclude_next_turn", ()) if options is not None else ()
     out = []
@@ -150,6 +151,8 @@ def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
     out = []
     for fa, ma, ta in _phrase_hits(ctx, item, rule.a, rule.mode, rule):
         for fb, mb, tb in b:
+            if not rule.heard_pair and ma.mode != "exact" and mb.mode != "exact" and ma.end - ma.start <= 2:
+                continue
             near_chars = rule.within_chars is not None and ta == tb and abs(ma.start - mb.start) <= rule.within_chars
             near_secs = rule.within_seconds is not None and abs(fa.start - fb.start) <= rule.within_seconds
             if near_chars or near_secs:

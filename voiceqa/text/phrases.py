@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .chinese import to_simplified
 from .pinyin_match import Match, _positions, find, syllables
-from .words import ATTACHABLE, clause_bounds, common_other_word, is_word_match, negated
+from .words import ATTACHABLE, clause_bounds, common_other_word, dictionary_word, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
 _CLAUSE_MARK = re.compile(r"[，,。！!？?；;：:、…]")
@@ -60,6 +60,7 @@ def find_phrase(
     negation: frozenset[str] = frozenset(),
     exclude: tuple[str, ...] | list[str] = (),
     exclude_by_sound: bool = False,
+    written_words: bool = False,
 ) -> list[Match]:
     at_end = len(phrase) > 1 and phrase.endswith("$")
     if at_end:
@@ -83,6 +84,9 @@ def find_phrase(
         if whole_words and len(phrase) <= WORD_CHARS and not is_word_match(simple, m.start, m.end):
             continue
         if mode == "pinyin" and common_other_word(simple, m.start, m.end, phrase):
+            continue
+        # (the rule's ``written_words``) a two-character phrase heard where another real word is written
+        if written_words and len(phrase) == 2 and m.mode != "exact" and dictionary_word(simple, m.start, m.end):
             continue
         if negation and negated(simple, m.start, negation):
             continue

@@ -69,6 +69,19 @@ COMMON_WORD_COUNT = 1000
 COMMONER_BY = 5
 
 
+# a jieba word counted at least this often is a real word of the language (工伤, 小写, 领到, 老伴),
+# not a recogniser's slip: its writer chose it
+DICTIONARY_WORD_COUNT = 20
+
+
+def dictionary_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is exactly one jieba word counted at least
+    DICTIONARY_WORD_COUNT times (rules opt in with ``written_words``: two-character targets
+    heard by sound)."""
+    written = text[start:end]
+    return (start, end, written) in tokens(text) and (_tokenizer().FREQ.get(written) or 0) >= DICTIONARY_WORD_COUNT
+
+
 def common_other_word(text: str, start: int, end: int, phrase: str) -> bool:
     """Whether ``text[start:end]`` (a sound-alike hit of ``phrase``) is one common dictionary
     word other than ``phrase`` and at least COMMONER_BY times as frequent."""
