@@ -183,6 +183,26 @@ items:
     assert score_transcript(good, rubric).flags == []
 
 
+def test_sequence_first_pattern_and_then_not():
+    """A check reported as done counts without an identity word (``first_pattern``, voided by
+    ``exclude`` in its clause); a ``then`` hit in a clause with a ``then_not`` word is not one."""
+    rubric = parse_rubric(
+        """
+name: t
+version: 1
+items:
+  - {id: verify, name: 核实, category: missing_verification, severity: major, points: 10,
+     rule: {type: sequence, first: [身份证], then: [您的账单], first_pattern: "验证通过", exclude: [以后],
+            then_not: [打开]}}
+""", "t.yaml")
+    def flags(*texts):
+        return [f.category for f in score_transcript(call([("agent", 4 * i, 4 * i + 3, t) for i, t in enumerate(texts)]), rubric).flags]
+    assert flags("您好", "好的，验证通过", "您的账单是三百元") == []
+    assert flags("您好", "以后验证通过再说", "您的账单是三百元") == ["missing_verification"]
+    assert flags("您好", "您打开App看您的账单", "请提供身份证号") == []
+    assert flags("您好", "您的账单是三百元", "请提供身份证号") == ["missing_verification"]
+
+
 def test_proximity_regex_similarity_fatal():
     rubric = parse_rubric(
         """

@@ -147,15 +147,22 @@ class SequenceRule(_PhraseOptions):
     only when the agent asks for it (麻烦报一下|身份证后四位), not when it is mentioned
     (身份证丢了可以补办). ``exclude`` and ``negation`` apply to ``first`` as for keywords.
     ``then_pattern`` finds what must come later by structure too (an amount read out of the
-    caller's account in any words: 您这个月话费是八十六块), besides the ``then`` phrases."""
+    caller's account in any words: 您这个月话费是八十六块), besides the ``then`` phrases.
+    ``first_pattern`` finds a check by structure, with no ``near`` needed: one reported as done
+    (已通过语音验证, 信息核对无误) or asked without a listed identity word (核对一下您的信息);
+    ``exclude`` in its clause voids it too. ``then_not``: a ``then`` hit in a clause holding one
+    of these words is not account information given out (您打开App就能看到您的账单 points the
+    caller to their own app)."""
 
     type: Literal["sequence"]
     first: list[str] = Field(min_length=1)
     then: list[str] = Field(min_length=1)
     then_pattern: str | None = None
+    first_pattern: str | None = None
+    then_not: list[str] = []
     near: list[str] = []
     within_chars: int = Field(12, ge=0)
-    _v = field_validator("then_pattern")(check_regex)
+    _v = field_validator("then_pattern", "first_pattern")(check_regex)
 
 
 class SemanticRule(_OwnWords):
@@ -537,7 +544,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "endorsed", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "endorsed", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "then_not", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

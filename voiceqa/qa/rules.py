@@ -171,18 +171,33 @@ def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
         first = [(f, m, ti) for f, m, ti in first
                  if any(tb == ti and (0 <= mb.start - m.end <= rule.within_chars or 0 <= m.start - mb.end <= rule.within_chars)
                         for _, mb, tb in asks)]
-    then = [f for f, _, _ in _phrase_hits(ctx, item, rule.then, rule.mode, rule.model_copy(update={"exclude": [], "negation": False}))]
+    if rule.first_pattern:
+        first += [(f, None, None) for f in _pattern_hits(ctx, item, re.compile(rule.first_pattern), rule.exclude)]
+    then = [f for f, _, _ in _phrase_hits(ctx, item, rule.then, rule.mode, rule.model_copy(update={"exclude": rule.then_not, "negation": False}))]
     if rule.then_pattern:
-        then = sorted(then + _pattern_hits(ctx, item, re.compile(rule.then_pattern)), key=lambda f: f.start)
+        then = sorted(then + _pattern_hits(ctx, item, re.compile(rule.then_pattern), rule.then_not), key=lambda f: f.start)
     earliest = min((f.start for f, _, _ in first), default=float("inf"))
     return [f for f in then if f.start < earliest][:1]
 
 
-def _pattern_hits(ctx, item, pattern: re.Pattern) -> list[Finding]:
-    """A regex's matches in the item's role and window, as findings."""
+_CLAUSE_END = re.compile(r"[，。？！；,.?!;]")
+
+
+def _clause_at(text: str, start: int, end: int) -> str:
+    """The clause of ``text`` (between punctuation marks) holding ``text[start:end]``."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return text[left:right.start() if right else len(text)]
+
+
+def _pattern_hits(ctx, item, pattern: re.Pattern, unless: list[str] = ()) -> list[Finding]:
+    """A regex's matches in the item's role and window, as findings; none in a clause that
+    holds one of ``unless`` (written as is)."""
     out = []
     for _, turn in ctx.turns_in(item.role):
         for m in pattern.finditer(turn.text):
+            if unless and any(w in _clause_at(turn.text, m.start(), m.end()) for w in unless):
+                continue
             t0 = char_time(turn, m.start())
             if _in_window(ctx, item, t0):
                 out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, turn.text[m.start():m.end()]))
