@@ -516,9 +516,6 @@ def test_fresh_sets_hold_their_measured_level(which, rubric):
     res = evaluate(entries, rubric)
     assert_floors(res, FLOORS_FRESH[which])
     assert res.control_flags == []
-    assert res.fatal_on_hard_negatives == KNOWN_FATAL_ON_HARD_NEGATIVES.get(which, [])
-
-
-# Known limit found by the fresh measurement (not fixed because of it): the insult meaning reads a
-# noised "跟您说一声" (heard 根你说一声) as an insult, a fatal flag on a polite informing line.
-KNOWN_FATAL_ON_HARD_NEGATIVES = {"fresh8-noisy": ["hn-003"]}
+    # the insult meaning still reads a noised 跟您说一声 (heard 根你说一声) as an insult; one such line
+    # goes to a human (the profanity item's corroborate), so no fatal flag
+    assert res.fatal_on_hard_negatives == []
