@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from ..text.lexicon import Lexicon, shipped_lexicon
 from ..text.phrases import find_phrases, mentions
+from .reported import frame_pattern, reported_spans
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class EmotionLexicon:
             reported=joined("reported_speech", "anger_not", "anger_denied", "anger_of_others", "care_things"),
             complaint_not=joined("complaint_topic", "complaint_channel", "complaint_past", "complaint_asking", "complaint_place", "reported_speech", "complaint_not_threat"),
             calm_turn=joined("anger_jest", "anger_denied"),
-            reported_frame="|".join(f"(?:{x})" for x in lex.words("reported_frame")), adopted=lex.words("reported_adopted"),
+            reported_frame=frame_pattern(lex.words("reported_frame")), adopted=lex.words("reported_adopted"),
         )
 
 
@@ -156,8 +157,6 @@ def _own_words(text: str, lex: EmotionLexicon) -> str:
     (same length, a clause mark per character: no word of theirs is found, offsets are kept)."""
     if not lex.reported_frame:
         return text
-    from .reported import reported_spans
-
     for s, e in reported_spans(text, lex.reported_frame, lex.adopted):
         text = text[:s] + "，" * (e - s) + text[e:]
     return text

@@ -58,6 +58,11 @@ def _frame_scope(m: re.Match[str], text: str) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=8192)
+def frame_pattern(frames) -> str:
+    """Several frame regexes (a lexicon list, customer.yaml ``reported_frame``) as one frame."""
+    return "|".join(f"(?:{x})" for x in frames)
+
+
 def reported_spans(text: str, frame: str, endorsed: tuple[str, ...] = ()) -> tuple[tuple[int, int], ...]:
     """The character spans of ``text`` that report someone else's words (see the module doc)."""
     spans = []

@@ -21,6 +21,7 @@ from ..errors import RubricError
 from ..text.lexicon import LEXICON_DIR, Lexicon, LexiconError, read_lexicon
 from ..text.patterns import check_regex
 from .categories import CATEGORIES
+from .reported import frame_pattern
 
 Severity = Literal["info", "minor", "major", "fatal"]
 Role = Literal["agent", "customer", "any"]
@@ -569,7 +570,7 @@ def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _
         # a lexicon list of frame regexes, as one alternation (customer.yaml reported_frame)
         if frame[1:] not in lexicon.lists:
             raise ValueError(f"{where}: unknown lexicon list {frame!r} for reported_speech")
-        rule["reported_speech"] = "|".join(f"(?:{x})" for x in lexicon.lists[frame[1:]])
+        rule["reported_speech"] = frame_pattern(lexicon.lists[frame[1:]])
     for sub in rule.get("rules", []) if isinstance(rule.get("rules"), list) else []:
         _expand(sub, lexicon, where)
 
