@@ -28,8 +28,8 @@ import re
 from functools import lru_cache
 
 from ..text.phrases import mentions
+from ..text.words import COARSE_CLAUSE_MARKS, clause_bounds
 
-_CLAUSE_END = re.compile(r"[，,；;。？！?!]")
 _QUOTES = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 # the agent introducing a quotation as their own words: 我说"…" / 我们就跟您讲"…"
 _OWN_FRAME = re.compile(r"我们?(?:就|也|刚才|当时|已经)?(?:说|讲|跟[您你](?:说|讲))[:：，,]?\s*$")
@@ -37,10 +37,7 @@ _OWN_FRAME = re.compile(r"我们?(?:就|也|刚才|当时|已经)?(?:说|讲|跟
 
 def _clause_end(text: str, start: int) -> int:
     """Where the clause holding ``start`` ends; a quotation opened before that runs to its close."""
-    end = len(text)
-    m = _CLAUSE_END.search(text, start)
-    if m:
-        end = m.start()
+    end = clause_bounds(text, start, COARSE_CLAUSE_MARKS)[1]
     for q in _QUOTES.finditer(text):
         if start <= q.start() < end:
             end = max(end, q.end())

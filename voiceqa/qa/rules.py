@@ -15,7 +15,7 @@ from ..text.chinese import normalize_for_compare
 from ..text.phrases import find_phrase, find_phrases, mentions, mentions_or_heard
 from ..text.pinyin_match import Match, by_sound, sound_regex, syllables
 from ..text.similarity import bigram_overlap
-from ..text.words import boundaries, has_cue
+from ..text.words import COARSE_CLAUSE_MARKS, boundaries, clause_bounds, has_cue
 from . import rubric as R
 from .acoustics import loudness_above_baseline
 from .context import ScoringContext, char_time
@@ -180,14 +180,9 @@ def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
     return [f for f in then if f.start < earliest][:1]
 
 
-_CLAUSE_END = re.compile(r"[，。？！；,.?!;]")
-
-
 def _clause_at(text: str, start: int, end: int) -> str:
-    """The clause of ``text`` (between punctuation marks) holding ``text[start:end]``."""
-    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
-    right = _CLAUSE_END.search(text, end)
-    return text[left:right.start() if right else len(text)]
+    """The coarse clause of ``text`` (between commas and sentence marks) holding ``text[start:end]``."""
+    return text[clause_bounds(text, start, COARSE_CLAUSE_MARKS)[0]:clause_bounds(text, end, COARSE_CLAUSE_MARKS)[1]]
 
 
 def _pattern_hits(ctx, item, pattern: re.Pattern, unless: list[str] = ()) -> list[Finding]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:、…\s]+")
+# Two grains of clause. Fine: every mark, enumeration comma, colon, ellipsis and space ends a
+# clause (the scope of a negation cue or an exclusion word: 没有，、 or a pause stops it). Coarse:
+# only commas and sentence marks (the scope of "someone said" or of a rubric's ``then_not`` word:
+# 他说：… and 、-lists stay inside; a decimal point never splits 3.5元).
+CLAUSE_MARKS = re.compile(r"[，,。.！!？?；;：:、…\s]+")
+COARSE_CLAUSE_MARKS = re.compile(r"[，,；;。？！?!]")
 
 
 @lru_cache(maxsize=1)
@@ -93,10 +98,10 @@ def common_other_word(text: str, start: int, end: int, phrase: str) -> bool:
     return count >= COMMON_WORD_COUNT and count >= COMMONER_BY * (freq.get(phrase) or 0)
 
 
-def clause_bounds(text: str, index: int) -> tuple[int, int]:
-    """(start, end) of the clause (between punctuation marks) that holds character ``index``."""
+def clause_bounds(text: str, index: int, marks: re.Pattern[str] = CLAUSE_MARKS) -> tuple[int, int]:
+    """(start, end) of the clause (between ``marks``) that holds character ``index``."""
     start = 0
-    for m in _CLAUSE_END.finditer(text):
+    for m in marks.finditer(text):
         if m.end() <= index:
             start = m.end()
         else:
@@ -109,7 +114,7 @@ def clauses(text: str, min_chars: int = 4) -> list[tuple[int, int]]:
     (行了行了，别说了); a short first clause stays on its own (好的 / 不会了 answer what was said
     before and must not lend their words to the next clause)."""
     spans, start = [], 0
-    for m in _CLAUSE_END.finditer(text):
+    for m in CLAUSE_MARKS.finditer(text):
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()
