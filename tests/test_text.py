@@ -84,3 +84,14 @@ def test_subtitle_credits_and_prompt_echo():
     assert not hal.is_subtitle_credit("请问还有什么可以帮您")
     assert hal.is_prompt_echo("以下是普通话的句子", "以下是普通话的句子。")
     assert not hal.is_prompt_echo("我想查一下订单", "以下是普通话的句子。")
+
+
+def test_a_clause_has_two_grains():
+    from voiceqa.text.words import COARSE_CLAUSE_MARKS, clause_bounds
+
+    text = "您的余额是3.5元、积分20分，请核对"
+    # fine: the enumeration comma and the decimal point end a clause (negation and exclusion scope)
+    assert text[slice(*clause_bounds(text, 0))] == "您的余额是3"
+    # coarse: only commas and sentence marks do (reported speech, a rubric's then_not)
+    assert text[slice(*clause_bounds(text, 0, COARSE_CLAUSE_MARKS))] == "您的余额是3.5元、积分20分"
+    assert text[slice(*clause_bounds(text, len(text) - 1, COARSE_CLAUSE_MARKS))] == "请核对"
