@@ -6,7 +6,9 @@ spoken: then its outcome is ``review`` and it costs nothing until someone listen
 holds the other way for a fatal item (一票否决): when every piece of evidence was recognised
 with low confidence (one misheard syllable spells a curse), a human listens before the score
 becomes 0. And a violation seen only by a weak kind of rule on one line (an item's
-``corroborate``: a meaning match, nothing else) waits for a human too.
+``corroborate``: a meaning match, nothing else) waits for a human too, unless the other side
+objected to how it was said right after it (``corroborate.reaction``: 你这是什么态度), which is
+what a QA listener takes as proof.
 """
 from __future__ import annotations
 
@@ -114,6 +116,9 @@ def _turn_of(finding: Finding, ctx: ScoringContext) -> int:
     return best
 
 
+_SPEAKER = {"customer": "客户", "agent": "坐席"}
+
+
 @dataclass(frozen=True)
 class Reacted:
     """A weak finding and the other side's reaction to it that corroborates it."""
@@ -126,7 +131,8 @@ class Reacted:
     def evidence(self) -> str:
         """The finding's quote with the reaction that proves it (the reacting turn's start and
         words), for the flag an agent may dispute."""
-        return f"{self.finding.evidence}（客户随即回应：{_quote(self.at, self.said)}）"
+        who = _SPEAKER.get(self.reaction.role, "对方")
+        return f"{self.finding.evidence}（{who}随即回应：{_quote(self.at, self.said)}）"
 
 
 def _reactions(item: Item, ctx: ScoringContext) -> list[Finding]:
