@@ -505,16 +505,74 @@ def test_a_hint_word_sends_a_missing_item_to_review():
         assert next(i for i in plain.items if i.id == "survey").outcome == "fail", line  # no hint, a look-alike, negated
 
 
+REACTED = """
+name: t
+version: 1
+items:
+  - id: tone
+    name: 服务态度
+    category: agent_negative
+    severity: minor
+    points: 5
+    role: agent
+    corroborate:
+      weak: [semantic]
+      min_turns: 2
+      reaction: {within_turns: 2, rule: {type: keyword, phrases: [什么态度, 怎么说话的, 打断我], exclude_turn: [不好意思]}}
+    rule:
+      type: any_of
+      rules:
+        - {type: semantic, examples: [您自己不会看说明书吗, 这么简单的事还要打电话来问], counter_examples: [好的我帮您查一下, 请问您的订单号是多少]}
+"""
+
+
+def test_a_caller_reacting_to_the_agents_manner_corroborates_one_line():
+    """`corroborate.reaction`: one agent line that only resembles a rude example is flagged when
+    the caller objects to how the agent speaks within their next two turns (the flag quotes the
+    reaction with its time); without the reaction it goes to review; the reaction alone, after a
+    line with no finding, raises nothing; a reaction three caller turns later does not count."""
+    r = parse_rubric(REACTED, "t.yaml")
+    opening = [("agent", 0.5, 4.0, "您好，请问有什么可以帮您"), ("customer", 4.5, 8.0, "这个怎么安装啊")]
+    rude = ("agent", 10.0, 14.0, "这么简单的东西您自己不会看说明书啊")
+    polite = ("agent", 10.0, 14.0, "好的，我帮您查一下安装步骤")
+
+    reacted = score_transcript(call(opening + [rude, ("customer", 15.0, 18.0, "你这是什么态度啊")]), r)
+    flags = flags_by(reacted).get("agent_negative", [])
+    assert len(flags) == 1 and "说明书" in flags[0].evidence and "[15.00s] 你这是什么态度" in flags[0].evidence
+    assert next(i for i in reacted.items if i.id == "tone").outcome == "fail"
+
+    alone = score_transcript(call(opening + [rude, ("customer", 15.0, 18.0, "哦，那我再看看")]), r)
+    tone = next(i for i in alone.items if i.id == "tone")
+    assert "agent_negative" not in flags_by(alone) and tone.outcome == "review" and tone.at == 10.0
+
+    objected = score_transcript(call(opening + [polite, ("customer", 15.0, 18.0, "你这是什么态度啊")]), r)
+    assert "agent_negative" not in flags_by(objected)
+    assert next(i for i in objected.items if i.id == "tone").outcome == "pass"
+
+    late = score_transcript(call(opening + [rude, ("customer", 15.0, 16.0, "啊？"), ("agent", 16.5, 17.5, "嗯"),
+                                            ("customer", 18.0, 19.0, "哦"), ("customer", 20.0, 23.0, "你怎么说话的")]), r)
+    assert next(i for i in late.items if i.id == "tone").outcome == "review"
+    sorry = score_transcript(call(opening + [rude, ("customer", 15.0, 18.0, "不好意思，我刚才打断我自己了")]), r)
+    assert next(i for i in sorry.items if i.id == "tone").outcome == "review"  # the turn's exclusion holds
+
+
 @pytest.mark.parametrize("body, message", [
     ("    corroborate: {weak: [semantic]}\n    expect: present\n", "absent items only"),
     ("    corroborate: {weak: [meaning]}\n", "unknown rule type 'meaning'"),
     ("    maybe_said: {type: keyword, phrases: [评价]}\n", "present items only"),
+    ("    corroborate: {reaction: {rule: {type: semantic, examples: [什么态度]}}}\n", "reaction is found by word rules"),
+    ("    corroborate: {reaction: {within_turns: 0, rule: {type: keyword, phrases: [什么态度]}}}\n", "within_turns"),
+    ("    corroborate: {reaction: {rule: {type: keyword, phrases: [什么态度]}, turns: 2}}\n", "turns"),
+    ("    corroborate: {reaction: {rule: {type: keyword, phrases: ['@no_such_list']}}}\n", "unknown lexicon list '@no_such_list'"),
 ])
 def test_decision_options_are_checked(body, message):
     text = ("name: t\nversion: 1\nitems:\n  - id: x\n    name: x\n    category: customer_anger\n"
             "    severity: minor\n    points: 0\n" + body + "    rule: {type: keyword, phrases: [气死了]}\n")
     with pytest.raises(RubricError, match=message):
         parse_rubric(text, "t.yaml")
+    with pytest.raises(RubricError) as info:
+        parse_rubric(text, "t.yaml")
+    assert "\n" not in str(info.value) and str(info.value).startswith("t.yaml")
 
 
 def test_bench_counts_a_line_sent_to_review_as_seen():

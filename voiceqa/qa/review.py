@@ -6,11 +6,13 @@ spoken: then its outcome is ``review`` and it costs nothing until someone listen
 holds the other way for a fatal item (一票否决): when every piece of evidence was recognised
 with low confidence (one misheard syllable spells a curse), a human listens before the score
 becomes 0. And a violation seen only by a weak kind of rule on one line (an item's
-``corroborate``: a meaning match, nothing else) waits for a human too.
+``corroborate``: a meaning match, nothing else) waits for a human too, unless the other side
+objected to how it was said right after it (``corroborate.reaction``: 你这是什么态度), which is
+what a QA listener takes as proof.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..text.chinese import normalize_for_compare
 from .context import ScoringContext
@@ -114,6 +116,60 @@ def _turn_of(finding: Finding, ctx: ScoringContext) -> int:
     return best
 
 
+_SPEAKER = {"customer": "客户", "agent": "坐席"}
+
+
+@dataclass(frozen=True)
+class Reacted:
+    """A weak finding and the other side's reaction to it that corroborates it."""
+
+    finding: Finding
+    reaction: Finding  # the reaction's words
+    at: float  # where the reacting turn starts (seconds)
+    said: str  # the reacting turn's text
+
+    def evidence(self) -> str:
+        """The finding's quote with the reaction that proves it (the reacting turn's start and
+        words), for the flag an agent may dispute."""
+        who = _SPEAKER.get(self.reaction.role, "对方")
+        return f"{self.finding.evidence}（{who}随即回应：{_quote(self.at, self.said)}）"
+
+
+def _reactions(item: Item, ctx: ScoringContext) -> list[Finding]:
+    """What the item's ``corroborate.reaction`` rule finds in the reacting role's turns (the whole
+    call: the window is the weak line's, not the reaction's)."""
+    reaction = item.corroborate.reaction
+    probe = item.model_copy(update={"role": reaction.role, "window": None, "rule": reaction.rule})
+    return findings_of(reaction.rule, probe, ctx)
+
+
+def _turns_after(ctx: ScoringContext, ti: int, role: str, n: int) -> list[int]:
+    """Indices of the next ``n`` turns of ``role`` after turn ``ti``, in call order."""
+    return [i for i, _ in ctx.turns_in(role) if i > ti][:n]
+
+
+def reacted(item: Item, findings: list[Finding], ctx: ScoringContext) -> list[Reacted]:
+    """The weak findings the other side reacted to within ``within_turns`` of its turns (none
+    when the item has no ``corroborate.reaction``): one line plus such a reaction is proof."""
+    rule = item.corroborate.reaction if item.corroborate else None
+    if rule is None or not findings:
+        return []
+    found = _reactions(item, ctx)
+    if not found:
+        return []
+    by_turn = {}
+    for r in found:
+        by_turn.setdefault(_turn_of(r, ctx), r)
+    out = []
+    for f in findings:
+        ti = _turn_of(f, ctx)
+        after = _turns_after(ctx, ti, rule.role, rule.within_turns) if ti >= 0 else []
+        hit = next((i for i in after if i in by_turn), None)
+        if hit is not None:
+            out.append(Reacted(f, by_turn[hit], ctx.turns[hit].start, ctx.turns[hit].text))
+    return out
+
+
 def weak_evidence(item: Item, findings: list[Finding], ctx: ScoringContext) -> Review | None:
     """Why the item's findings are too weak to flag (``item.corroborate``: every one found only
     by weak kinds of rule, on fewer turns than it asks for), or None when they corroborate each
@@ -127,3 +183,16 @@ def weak_evidence(item: Item, findings: list[Finding], ctx: ScoringContext) -> R
     f = findings[0]
     what = "与示例意思相近" if {k for g in findings for k in g.kinds} <= {"semantic"} else "有弱证据"
     return Review(f"仅{turns}句{what}、无其他证据，需人工复核：{_quote(f.start, f.evidence)}", f.start)
+
+
+def corroborated(item: Item, findings: list[Finding], ctx: ScoringContext) -> tuple[list[Finding], Review | None]:
+    """The findings to flag, or ([], why) when they are too weak (:func:`weak_evidence`) and the
+    other side did not react to any of them (:func:`reacted`); findings proven by a reaction are
+    flagged alone, each with the reaction quoted beside it."""
+    why = weak_evidence(item, findings, ctx)
+    if why is None:
+        return findings, None
+    proven = reacted(item, findings, ctx)
+    if not proven:
+        return [], why
+    return [replace(p.finding, evidence=p.evidence()) for p in proven], None

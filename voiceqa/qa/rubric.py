@@ -340,6 +340,31 @@ class Window(BaseModel):
         return t >= self.span(duration)[0] and (self.first is None or t <= self.first)
 
 
+WORD_RULE_TYPES = ("keyword", "regex", "proximity")
+
+
+class Reaction(BaseModel):
+    """The other side's reaction that makes one weak line proof: what a QA listener trusts when
+    the caller objects to *how the agent speaks* (什么态度, 别打断我, 你教训谁呢, 报一下你的工号)
+    right after the line. ``rule`` (word rules only: keyword, regex, proximity, or an any_of of
+    them) is looked for in ``role``'s turns; it counts only within the next ``within_turns`` turns
+    of that role after the weak line, so a reaction never flags a line that had no finding and a
+    caller who objects to a polite refusal raises nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule: "Rule"
+    role: Role = "customer"
+    within_turns: int = Field(2, ge=1, le=5)
+
+    @field_validator("rule")
+    @classmethod
+    def _word_rules_only(cls, v):
+        bad = [r.type for r in leaf_rules(v) if r.type not in WORD_RULE_TYPES]
+        if bad:
+            raise ValueError(f"a reaction is found by word rules ({', '.join(WORD_RULE_TYPES)}), not {bad[0]!r}")
+        return v
+
+
 class Corroboration(BaseModel):
     """When one line is not proof. A violation found only by ``weak`` kinds of rule (by default
     ``semantic``: the line merely resembles an example) on fewer than ``min_turns`` turns goes
@@ -352,6 +377,8 @@ class Corroboration(BaseModel):
     model_config = ConfigDict(extra="forbid")
     weak: list[str] = ["semantic"]
     min_turns: int = Field(2, ge=2)
+    # the other side reacting to the weak line's manner corroborates it on one line (qa/review.py)
+    reaction: Reaction | None = None
 
     @field_validator("weak")
     @classmethod
@@ -622,6 +649,9 @@ def parse_rubric(text: str, source: str, base_dir: Path | None = None) -> Rubric
             try:
                 _expand(item.get("rule"), lexicon, f"item {item.get('id', i)!r}")
                 _expand(item.get("maybe_said"), lexicon, f"item {item.get('id', i)!r}")
+                corroborate = item.get("corroborate")
+                if isinstance(corroborate, dict) and isinstance(corroborate.get("reaction"), dict):
+                    _expand(corroborate["reaction"].get("rule"), lexicon, f"item {item.get('id', i)!r}: reaction")
             except ValueError as exc:
                 raise RubricError(source, f"line {lines.get(i, '?')}: {exc}") from None
     try:

@@ -16,7 +16,7 @@ from .context import ScoringContext, TurnAcoustics
 from .emotion import EmotionLexicon, complaint_risk, speaker_emotion, turn_emotion
 from .metrics import call_metrics
 from .pii import find_pii, mask
-from .review import Review, doubtful_evidence, review_reason, said_in_other_words, weak_evidence
+from .review import Review, corroborated, doubtful_evidence, review_reason, said_in_other_words
 from .rubric import Item, Rubric
 from .rules import Finding, evaluate, item_span
 from .semantic import ClauseVectors, embed_call
@@ -308,7 +308,10 @@ def flags_of_item(item: Item, ctx: ScoringContext, rubric: Rubric) -> tuple[list
     if item.expect == "present" and not findings:
         why = review_reason(item, ctx, rubric.review) or said_in_other_words(item, ctx)
     else:  # a fatal finding heard only doubtfully, or one line that only resembles an example
-        why = doubtful_evidence(item, findings, ctx, rubric.review) or weak_evidence(item, findings, ctx)
+        # (unless the caller reacted to how it was said)
+        why = doubtful_evidence(item, findings, ctx, rubric.review)
+        if why is None:
+            findings, why = corroborated(item, findings, ctx)
     if why:
         return [], why
     return flags_for(item, findings, ctx.duration), None
