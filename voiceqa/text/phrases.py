@@ -88,7 +88,7 @@ def find_phrase(
         if mode == "pinyin" and common_other_word(simple, m.start, m.end, phrase):
             continue
         # (the rule's ``written_words``) a two-character phrase heard where another real word is written
-        if written_words and len(phrase) == 2 and m.mode != "exact" and _written_otherwise(simple, m, written_after):
+        if written_words and len(phrase) == 2 and m.mode != "exact" and _written_otherwise(simple, m, phrase, written_after):
             continue
         # (the rule's ``followed_not``) a hit right before one of these is another word misheard
         # (你妈|那边: 你们 heard as 你妈), for phrases of two characters on
@@ -105,16 +105,22 @@ def find_phrase(
     return out
 
 
-def _written_otherwise(simple: str, m: Match, written_after) -> bool:
+def _written_otherwise(simple: str, m: Match, phrase: str, written_after) -> bool:
     """A two-character phrase heard by sound where the writer put something else: one dictionary
-    word (晚上 for 网上, 纸张 for 智障) or function words (几|折 for 记者, 中|不 for 总部). With
+    word (晚上 for 网上, 纸张 for 智障) or, from its first character on, function words (几|折 for
+    记者, 中|不 for 总部; not 我|回 for 我会, whose pronoun is the phrase's own). With
     ``written_after`` (the rule's ``written_words_after``) a dictionary word right after one of
-    those words still counts as the phrase (你个|白吃: an insult addressed to the listener)."""
-    if function_words(simple, m.start, m.end):
+    those words, or standing as its own clause (白吃！/ 白吃一个), still counts as the phrase: an
+    insult addressed to the listener is more than a sound."""
+    if simple[m.start] != phrase[0] and function_words(simple, m.start, m.end):
         return True
     if not dictionary_word(simple, m.start, m.end):
         return False
-    return not (written_after and simple[:m.start].endswith(tuple(written_after)))
+    if not written_after:
+        return True
+    c0, c1 = clause_bounds(simple, m.start)
+    alone = c0 == m.start and set(simple[m.end:c1].removeprefix("一个")) <= ATTACHABLE
+    return not (alone or simple[:m.start].endswith(tuple(written_after)))
 
 
 def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:

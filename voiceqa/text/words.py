@@ -82,10 +82,11 @@ def dictionary_word(text: str, start: int, end: int) -> bool:
     return (start, end, written) in tokens(text) and (_tokenizer().FREQ.get(written) or 0) >= DICTIONARY_WORD_COUNT
 
 
-# jieba tags of words that never start a noun phrase: numerals, measure words, locatives, adverbs,
-# pronouns, prepositions, conjunctions, particles (几|折, 中|不, 总|不能). Grammar, not phrase
-# knowledge.
-FUNCTION_TAGS = ("m", "q", "f", "d", "r", "p", "c", "u", "y", "e", "b")
+# jieba tags of words that do not start a noun: numerals, measure words, locatives, distinguishing
+# words, pronouns (几|折, 中|不, 总|不, 本|单). Adverbs, prepositions and particles are left out:
+# a misheard verb or noun is written with them too often (凡映 for 反映, 为博 for 微博, 等记 for 登记).
+# Grammar, not phrase knowledge.
+FUNCTION_TAGS = ("m", "q", "f", "b", "r")
 
 
 def function_words(text: str, start: int, end: int) -> bool:
@@ -190,11 +191,12 @@ def _word_tags() -> dict[str, str]:
     return posseg.dt.word_tag_tab
 
 
-def _heard_cue(words: list[tuple[int, int, str]], i: int, text: str, heard: frozenset[str]) -> str | None:
+def _heard_cue(words: list[tuple[int, int, str]], i: int, cues: frozenset[str], heard: frozenset[str]) -> str | None:
     """The heard negation cue that ``words[i]`` (a lone character of another sound-alike) stands
     for: it sounds like the cue (toneless pinyin), follows a subject, an adverb or the clause
     start, and precedes a predicate (a verb/adjective/adverb word, or cue + next word is a
-    dictionary word: 没生气)."""
+    dictionary word: 没生气). A lexicalised word of cue + next (不行, 没事) that is not a cue
+    itself stays a word, as it does when written clean."""
     from .pinyin_match import _syllable
 
     s, e, w = words[i]
@@ -207,8 +209,11 @@ def _heard_cue(words: list[tuple[int, int, str]], i: int, text: str, heard: froz
     if prev and prev not in _HEARD_CUE_AFTER and not _CLAUSE_END.fullmatch(prev):
         return None
     nxt = words[i + 1][2]
+    count = _tokenizer().FREQ.get(cue + nxt) or 0
+    if count >= FUSED_MAX_COUNT and cue + nxt not in cues:
+        return None  # a lexicalised word (补行 for 不行, 没事): as written clean, it is no cue of its own
     tag = _word_tags().get(nxt, "")
-    if tag.startswith(_HEARD_CUE_BEFORE_TAGS) or (_tokenizer().FREQ.get(cue + nxt) or 0) > 0:
+    if tag.startswith(_HEARD_CUE_BEFORE_TAGS) or count > 0:
         return cue
     return None
 
@@ -226,7 +231,7 @@ def negation_words(text: str, cues: frozenset[str]) -> tuple[tuple[int, int, str
             out.append((s, e, w))
     heard = getattr(cues, "heard", frozenset())
     if heard:
-        out = [(s, e, _heard_cue(out, i, text, heard) or w) for i, (s, e, w) in enumerate(out)]
+        out = [(s, e, _heard_cue(out, i, cues, heard) or w) for i, (s, e, w) in enumerate(out)]
     return tuple(out)
 
 
