@@ -92,7 +92,7 @@ def test_negation_cue_heard_by_sound_where_a_lone_character_stands_in_its_place(
     word (一步) or one not before a predicate (美|团) does not."""
     from voiceqa.text.words import NegationCues, negated
 
-    cues = frozenset({"不", "没", "没有", "不是", "别"})
+    cues = frozenset({"不", "没", "没有", "不是", "不想", "别"})
     heard = NegationCues(cues, ("不", "没", "别"))
     for text, word in (("我布是要投诉你们", "投诉"), ("每有投诉的意思", "投诉"), ("煤必要找你们经理", "经理"),
                        ("我并布想打12345", "12345"), ("我美有骂人的意思", "骂人"), ("我步打算给差评", "差评")):

@@ -92,7 +92,7 @@ def find_phrase(
             continue
         # (the rule's ``followed_not``) a hit right before one of these is another word misheard
         # (你妈|那边: 你们 heard as 你妈), for phrases of two characters on
-        if followed_not and len(phrase) >= 2 and simple.startswith(tuple(followed_not), m.end):
+        if followed_not and len(phrase) >= 2 and _followed_by(simple, m.end, tuple(followed_not)):
             continue
         if negation and negated(simple, m.start, negation):
             continue
@@ -103,6 +103,12 @@ def find_phrase(
                 continue
         out.append(m)
     return out
+
+
+def _followed_by(simple: str, end: int, words: tuple[str, ...]) -> bool:
+    """Whether one of ``words`` starts at ``end``, written or heard (能部能 for 能不能)."""
+    return any(simple.startswith(w, end) or any(h.start == 0 for h in find(simple[end:end + len(w)], w, "pinyin"))
+               for w in words)
 
 
 def _written_otherwise(simple: str, m: Match, phrase: str, written_after) -> bool:
