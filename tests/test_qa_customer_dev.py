@@ -1,4 +1,4 @@
-"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev7): anger, insults
+"""The customer-side dev sets (tests/data/qa_customer_dev, qa_customer_dev2 … qa_customer_dev8): anger, insults
 aimed at the agent (agent_care) and escalation in wording written for them, plus hard negatives
 (praise, thanks, relief, excitement with exclamation marks, reported speech, self-deprecation,
 insults aimed at a third party, a complaint as a topic, mentions of platforms, channels and earlier
@@ -40,6 +40,10 @@ SETS = {
     "fresh6": (DATA6 / "fresh.yaml", DATA6 / "fresh_noisy.yaml", (38, 12, 6, 8, 20)),
     "dev7": (DATA7 / "utterances.yaml", DATA7 / "utterances_noisy.yaml", (110, 30, 8, 22, 65)),
     "fresh7": (DATA7 / "fresh.yaml", DATA7 / "fresh_noisy.yaml", (41, 12, 4, 9, 25)),
+    "dev8": (Path(__file__).resolve().parent / "data" / "qa_customer_dev8" / "utterances.yaml",
+             Path(__file__).resolve().parent / "data" / "qa_customer_dev8" / "utterances_noisy.yaml", (110, 30, 10, 22, 60)),
+    "fresh8": (Path(__file__).resolve().parent / "data" / "qa_customer_dev8" / "fresh.yaml",
+               Path(__file__).resolve().parent / "data" / "qa_customer_dev8" / "fresh_noisy.yaml", (40, 8, 3, 8, 25)),
 }
 
 
@@ -141,6 +145,15 @@ FLOORS = {
     "dev7-noisy": {"customer_complaint": (0.91, 0.80), "customer_anger": (0.78, 0.84), "agent_care": (0.72, 0.87)},
     "fresh7-clean": {"customer_complaint": (0.75, 0.55), "customer_anger": (0.84, 0.84), "agent_care": (0.66, 0.75)},
     "fresh7-noisy": {"customer_complaint": (0.87, 0.66), "customer_anger": (0.84, 0.84), "agent_care": (0.66, 0.75)},
+    # qa_customer_dev8 (a negator misheard, an insult heard in an ordinary word or a misheard 你们,
+    # garbled calm clauses, dialect tags heard as targets, calm problem reports): main (ac66f25) clean
+    # 0.64/1.00, 0.78/0.93, 0.65/1.00 (noised 0.74/1.00, 0.74/0.93, 0.61/1.00); eighth round clean
+    # 0.88/1.00, 0.90/0.93, 0.85/1.00 (noised 0.88/1.00, 0.85/0.93, 0.79/1.00)
+    "dev8-clean": {"customer_complaint": (0.85, 0.95), "customer_anger": (0.86, 0.90), "agent_care": (0.83, 0.95)},
+    "dev8-noisy": {"customer_complaint": (0.85, 0.95), "customer_anger": (0.81, 0.90), "agent_care": (0.76, 0.95)},
+    # its fresh set (written after the changes, measured once): clean and noised 0.88/0.88, 0.89/1.00, 0.75/1.00
+    "fresh8-clean": {"customer_complaint": (0.85, 0.85), "customer_anger": (0.86, 0.95), "agent_care": (0.70, 0.95)},
+    "fresh8-noisy": {"customer_complaint": (0.85, 0.85), "customer_anger": (0.86, 0.95), "agent_care": (0.70, 0.95)},
 }
 
 
@@ -487,3 +500,40 @@ def test_short_sound_alikes_need_a_written_word_and_frames_keep_emotion_words_ou
     lex = EmotionLexicon.from_lexicon(load_rubric().lexicon)
     assert turn_emotion("我表哥非说你们是骗子，我自己来问问。", lex=lex).anger_hits == []
     assert turn_emotion("我儿子说你们是骗子，我看说得没错，你们就是骗子！", lex=lex).label == "angry"
+
+
+@pytest.mark.parametrize("text, category, seen", [
+    # a negator misheard as a same-sounding character (language.yaml negation_heard)
+    ("俺步想找记者，就想问问低保咋申请。", "customer_complaint", False),
+    ("我部是来投诉的，就想问问账单。", "customer_complaint", False),
+    ("我美说要找你们经理，你帮我催一下就行。", "customer_complaint", False),
+    ("我要去消协投诉你们，这事没完。", "customer_complaint", True),
+    # an insult heard in an ordinary word, or 你们 misheard as 你妈 (care_address / care_pronoun_next)
+    ("你们寄过来的说明书纸张太薄了。", "agent_care", False),
+    ("这个月的存货还剩多少，你帮我看一下。", "agent_care", False),
+    ("你吗那边几点开门，我想过去办卡。", "agent_care", False),
+    ("你妈这边能不能快点给我回个电话。", "customer_anger", False),
+    ("你个白吃，说了三遍还记错！", "agent_care", True),
+    ("你就是个笨单，什么都办不好！", "agent_care", True),
+])
+def test_misheard_negators_and_insult_sounding_words(text, category, seen):
+    """Round 8 (qa_customer_dev8): where the recogniser wrote a same-sounding character for a negator,
+    the negation still holds; an insult heard by sound in an ordinary dictionary word counts only
+    when addressed (你个…), and 你妈 going on as a subject or a place (那边, 能不能) is 你们 misheard."""
+    assert _detects(text, category) is seen, text
+
+
+DATA8 = Path(__file__).resolve().parent / "data" / "qa_customer_dev8"
+
+
+@pytest.mark.parametrize("name", sorted(__import__("yaml").safe_load((DATA8 / "calls" / "labels.yaml").read_text(encoding="utf-8"))))
+def test_dev8_calls_flag_their_labelled_customer_items(name):
+    """Whole calls (qa_customer_dev8/calls, labels.yaml): a misheard negator, 你们 heard as 你妈,
+    ordinary words that sound like insults, a garbled low-confidence caller, dialect tags next to
+    a call-back, calm problem reports raise no customer flag; escalations and an insult with one
+    ASR slip raise exactly their labelled items."""
+    import yaml
+
+    want = yaml.safe_load((DATA8 / "calls" / "labels.yaml").read_text(encoding="utf-8"))[name]
+    _, flags = _customer_flags(DATA8 / "calls" / f"{name}.json")
+    assert {c for c, _ in flags} == set(want), flags

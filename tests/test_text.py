@@ -95,3 +95,46 @@ def test_a_clause_has_two_grains():
     # coarse: only commas and sentence marks do (reported speech, a rubric's then_not)
     assert text[slice(*clause_bounds(text, 0, COARSE_CLAUSE_MARKS))] == "您的余额是3.5元、积分20分"
     assert text[slice(*clause_bounds(text, len(text) - 1, COARSE_CLAUSE_MARKS))] == "请核对"
+
+
+def test_negation_cue_heard_by_sound_where_a_lone_character_stands_in_its_place():
+    """A negator misheard as a same-sounding character (我布是要投诉, 每有投诉的意思, 煤必要找经理)
+    still negates with the rubric's ``negation_heard`` cues; a plain cue set, a sound-alike inside a
+    word (一步) or one not before a predicate (美|团) does not."""
+    from voiceqa.text.words import NegationCues, negated
+
+    cues = frozenset({"不", "没", "没有", "不是", "不想", "别"})
+    heard = NegationCues(cues, ("不", "没", "别"))
+    for text, word in (("我布是要投诉你们", "投诉"), ("每有投诉的意思", "投诉"), ("煤必要找你们经理", "经理"),
+                       ("我并布想打12345", "12345"), ("我美有骂人的意思", "骂人"), ("我步打算给差评", "差评")):
+        at = text.index(word)
+        assert negated(text, at, heard), text
+        assert not negated(text, at, cues), text  # main's behaviour: the written character is no cue
+    for text, word in (("这一步要投诉", "投诉"), ("我在美团下的单我要投诉", "投诉"), ("我要投诉你们市场部", "市场部")):
+        assert not negated(text, text.index(word), heard), text
+
+
+def test_function_words_are_not_a_heard_target():
+    """A two-character target heard by sound where the writer put function words (几|折 for 记者,
+    中|不 for 总部) is a dialect tag or a quantity, not the noun; a target heard in content
+    characters (纪|者) still counts."""
+    from voiceqa.text.phrases import find_phrase
+    from voiceqa.text.words import function_words
+
+    text = "这个套餐要是现在办能打几折啊"
+    at = text.index("几折")
+    assert function_words(text, at, at + 2)
+    assert not find_phrase(text, "记者", "pinyin", written_words=True)
+    assert find_phrase(text, "记者", "pinyin")  # without written_words the sound still matches
+    assert find_phrase("我要打给纪者", "记者", "pinyin", written_words=True)
+
+
+def test_written_word_counts_after_an_address_and_a_hit_before_a_subject_word_does_not():
+    """``written_after``: an insult heard in an ordinary dictionary word (白吃 for 白痴) counts only
+    right after an address (你个白吃); ``followed_not``: 你妈 right before 那边 is 你们 misheard."""
+    from voiceqa.text.phrases import find_phrase
+
+    assert not find_phrase("这个赠品是白吃的吗", "白痴", "pinyin", written_words=True, written_after=("你个",))
+    assert find_phrase("你个白吃，我要的是退货", "白痴", "pinyin", written_words=True, written_after=("你个",))
+    assert not find_phrase("你妈那边几点下班", "你妈", "pinyin", followed_not=("那边",))
+    assert find_phrase("你妈的，几点下班", "你妈", "pinyin", followed_not=("那边",))

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from ..text.lexicon import Lexicon, shipped_lexicon
 from ..text.phrases import find_phrases, mentions
+from ..text.words import NegationCues
 from .reported import frame_pattern, reported_spans
 
 
@@ -51,7 +52,7 @@ class EmotionLexicon:
         return cls(
             anger=joined("emotion_anger", "anger_exclamations", "anger_idioms"), negative=lex.words("emotion_negative"),
             complaint=joined("complaint_words", "complaint_words_more"), customer_only=frozenset(lex.words("customer_only") + lex.words("anger_idioms")),
-            negation=frozenset(lex.words("negation_cues")),
+            negation=NegationCues(lex.words("negation_cues"), lex.words("negation_heard")),
             targets=joined("complaint_targets", "complaint_targets_more"), intent=joined("complaint_intent", "complaint_intent_more"),
             positive=lex.words("anger_valence_positive"), grievance=lex.words("anger_grievance"),
             reported=joined("reported_speech", "anger_not", "anger_denied", "anger_of_others", "care_things"),

@@ -64,6 +64,12 @@ class _PhraseOptions(_OwnWords):
     # dictionary word of their own (晚上 heard as 网上, 老伴 as 老板, 领到 as 领导): the recogniser
     # writes real words, so a real word at that spot is what was said (text/phrases.py)
     written_words: bool = False
+    # ... unless the written word comes right after one of these (你个|白吃, 你就是个|笨单: an insult
+    # addressed to the listener is more than a sound)
+    written_words_after: list[str] = []
+    # a hit of two characters or more right before one of these is another word misheard (你妈|那边:
+    # 你们 heard as 你妈), not the phrase
+    followed_not: list[str] = []
 
 
 class KeywordRule(_PhraseOptions):
@@ -572,7 +578,7 @@ def _item_lines(text: str) -> dict[int, int]:
     return lines
 
 
-_PHRASE_FIELDS = ("phrases", "endorsed", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "then_not", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases")
+_PHRASE_FIELDS = ("phrases", "endorsed", "exclude", "exclude_turn", "exclude_next_turn", "a", "b", "first", "then", "then_not", "near", "examples", "counter_examples", "negatives", "insults", "hold_phrases", "written_words_after", "followed_not")
 
 
 def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _PHRASE_FIELDS) -> None:

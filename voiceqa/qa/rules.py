@@ -53,7 +53,9 @@ def _phrase_hits(ctx, item, phrases, mode, options=None) -> list[tuple[Finding, 
     if options is not None:
         kw = {"whole_words": options.whole_words, "exclude": options.exclude, "exclude_by_sound": options.exclude_by_sound,
               "negation": ctx.negation if options.negation else frozenset(),
-              "written_words": getattr(options, "written_words", False)}
+              "written_words": getattr(options, "written_words", False),
+              "written_after": tuple(getattr(options, "written_words_after", ())),
+              "followed_not": tuple(getattr(options, "followed_not", ()))}
     skip = options.exclude_turn if options is not None else ()
     after = getattr(options, "exclude_next_turn", ()) if options is not None else ()
     out = []

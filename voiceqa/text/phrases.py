@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .chinese import to_simplified
 from .pinyin_match import Match, _positions, find, syllables
-from .words import ATTACHABLE, clause_bounds, common_other_word, dictionary_word, is_word_match, negated
+from .words import ATTACHABLE, clause_bounds, common_other_word, dictionary_word, function_words, is_word_match, negated
 
 WORD_CHARS = 3  # longer phrases rarely occur by accident inside other words
 _CLAUSE_MARK = re.compile(r"[，,。！!？?；;：:、…]")
@@ -61,6 +61,8 @@ def find_phrase(
     exclude: tuple[str, ...] | list[str] = (),
     exclude_by_sound: bool = False,
     written_words: bool = False,
+    written_after: tuple[str, ...] | list[str] = (),
+    followed_not: tuple[str, ...] | list[str] = (),
 ) -> list[Match]:
     at_end = len(phrase) > 1 and phrase.endswith("$")
     if at_end:
@@ -86,7 +88,11 @@ def find_phrase(
         if mode == "pinyin" and common_other_word(simple, m.start, m.end, phrase):
             continue
         # (the rule's ``written_words``) a two-character phrase heard where another real word is written
-        if written_words and len(phrase) == 2 and m.mode != "exact" and dictionary_word(simple, m.start, m.end):
+        if written_words and len(phrase) == 2 and m.mode != "exact" and _written_otherwise(simple, m, phrase, written_after):
+            continue
+        # (the rule's ``followed_not``) a hit right before one of these is another word misheard
+        # (你妈|那边: 你们 heard as 你妈), for phrases of two characters on
+        if followed_not and len(phrase) >= 2 and _followed_by(simple, m.end, tuple(followed_not)):
             continue
         if negation and negated(simple, m.start, negation):
             continue
@@ -97,6 +103,30 @@ def find_phrase(
                 continue
         out.append(m)
     return out
+
+
+def _followed_by(simple: str, end: int, words: tuple[str, ...]) -> bool:
+    """Whether one of ``words`` starts at ``end``, written or heard (能部能 for 能不能)."""
+    return any(simple.startswith(w, end) or any(h.start == 0 for h in find(simple[end:end + len(w)], w, "pinyin"))
+               for w in words)
+
+
+def _written_otherwise(simple: str, m: Match, phrase: str, written_after) -> bool:
+    """A two-character phrase heard by sound where the writer put something else: one dictionary
+    word (晚上 for 网上, 纸张 for 智障) or, from its first character on, function words (几|折 for
+    记者, 中|不 for 总部; not 我|回 for 我会, whose pronoun is the phrase's own). With
+    ``written_after`` (the rule's ``written_words_after``) a dictionary word right after one of
+    those words, or standing as its own clause (白吃！/ 白吃一个), still counts as the phrase: an
+    insult addressed to the listener is more than a sound."""
+    if simple[m.start] != phrase[0] and function_words(simple, m.start, m.end):
+        return True
+    if not dictionary_word(simple, m.start, m.end):
+        return False
+    if not written_after:
+        return True
+    c0, c1 = clause_bounds(simple, m.start)
+    alone = c0 == m.start and set(simple[m.end:c1].removeprefix("一个")) <= ATTACHABLE
+    return not (alone or simple[:m.start].endswith(tuple(written_after)))
 
 
 def has_phrase(text: str, phrase: str, mode: str = "pinyin", **kw) -> bool:

@@ -87,6 +87,23 @@ def dictionary_word(text: str, start: int, end: int) -> bool:
     return (start, end, written) in tokens(text) and (_tokenizer().FREQ.get(written) or 0) >= DICTIONARY_WORD_COUNT
 
 
+# jieba tags of words that do not start a noun: numerals, measure words, locatives, distinguishing
+# words, pronouns (几|折, 中|不, 总|不, 本|单). Adverbs, prepositions and particles are left out:
+# a misheard verb or noun is written with them too often (凡映 for 反映, 为博 for 微博, 等记 for 登记).
+# Grammar, not phrase knowledge.
+FUNCTION_TAGS = ("m", "q", "f", "b", "r")
+
+
+def function_words(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is written as single-character words the first of which is a
+    function word (几|折, 中|不, 总|不): where a complaint target (记者, 总部) is heard by sound
+    there, the writer heard a dialect tag or a function word, not a noun."""
+    toks = [(s, e, w) for s, e, w in tokens(text) if s < end and e > start]
+    if not toks or toks[0][0] != start or toks[-1][1] != end or any(e - s != 1 for s, e, _ in toks):
+        return False
+    return _word_tags().get(toks[0][2], "").startswith(FUNCTION_TAGS)
+
+
 def common_other_word(text: str, start: int, end: int, phrase: str) -> bool:
     """Whether ``text[start:end]`` (a sound-alike hit of ``phrase``) is one common dictionary
     word other than ``phrase`` and at least COMMONER_BY times as frequent."""
@@ -142,8 +159,73 @@ NEGATION_BARRIERS = frozenset({"我", "就", "才", "那", "那就", "那我", "
 FUSED_MAX_COUNT = 10
 
 
+class NegationCues(frozenset):
+    """The rubric's negation cue words (language.yaml ``negation_cues``) and ``heard``: the
+    single-character cues (``negation_heard``: 不, 没, 别) that also count when the recogniser wrote
+    a same-sounding character instead (我布是要投诉, 每有投诉的意思, 煤必要找经理). Whisper slips
+    a negator as easily as any other syllable, and a lost negator turns "I am not complaining"
+    into a complaint. A plain frozenset of cues behaves as before (nothing heard)."""
+
+    heard: frozenset[str]
+
+    def __new__(cls, cues=(), heard=()):
+        obj = super().__new__(cls, cues)
+        obj.heard = frozenset(heard)
+        return obj
+
+    def __eq__(self, other):
+        return frozenset.__eq__(self, other) and self.heard == getattr(other, "heard", frozenset())
+
+    def __hash__(self):
+        return hash((frozenset(self), self.heard))
+
+
+# where a negator stands: after the subject or a one-word adverb (我/你们/也/并/都 …), or at the
+# clause start; grammar, not phrase knowledge. A same-sounding character elsewhere (一步, 这部)
+# is not a heard negator.
+_HEARD_CUE_AFTER = frozenset({"我", "你", "您", "他", "她", "我们", "你们", "他们", "咱", "咱们", "俺", "俺们",
+                              "也", "并", "都", "还", "可", "真", "倒", "又", "就", "根本", "从来", "绝对", "确实", "肯定", "其实"})
+# what a negator governs: a verb, an adjective, an adverb or a preposition (jieba's tags: v…, a…, d…, p)
+_HEARD_CUE_BEFORE_TAGS = ("v", "a", "d", "p")
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    import jieba.posseg as posseg
+
+    return posseg.dt.word_tag_tab
+
+
+def _heard_cue(words: list[tuple[int, int, str]], i: int, cues: frozenset[str], heard: frozenset[str]) -> str | None:
+    """The heard negation cue that ``words[i]`` (a lone character of another sound-alike) stands
+    for: it sounds like the cue (toneless pinyin), follows a subject, an adverb or the clause
+    start, and precedes a predicate (a verb/adjective/adverb word, or cue + next word is a
+    dictionary word: 没生气). A lexicalised word of cue + next (不行, 没事) that is not a cue
+    itself stays a word, as it does when written clean."""
+    from .pinyin_match import _syllable
+
+    s, e, w = words[i]
+    if e - s != 1 or w in heard or not heard:
+        return None
+    cue = next((c for c in heard if _syllable(c) == _syllable(w)), None)
+    if cue is None or i + 1 >= len(words):
+        return None
+    prev = words[i - 1][2] if i > 0 else ""
+    if prev and prev not in _HEARD_CUE_AFTER and not _CLAUSE_END.fullmatch(prev):
+        return None
+    nxt = words[i + 1][2]
+    count = _tokenizer().FREQ.get(cue + nxt) or 0
+    if count >= FUSED_MAX_COUNT and cue + nxt not in cues:
+        return None  # a lexicalised word (补行 for 不行, 没事): as written clean, it is no cue of its own
+    tag = _word_tags().get(nxt, "")
+    if tag.startswith(_HEARD_CUE_BEFORE_TAGS) or count > 0:
+        return cue
+    return None
+
+
 def negation_words(text: str, cues: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
-    """The jieba words of ``text`` with a fused negation (没生气) split into cue and word (没 生气)."""
+    """The jieba words of ``text`` with a fused negation (没生气) split into cue and word (没 生气),
+    and a heard cue (``NegationCues.heard``: 我|布|是 as 我|不|是) written as its cue."""
     freq = _tokenizer().FREQ
     out = []
     for s, e, w in tokens(text):
@@ -152,6 +234,9 @@ def negation_words(text: str, cues: frozenset[str]) -> tuple[tuple[int, int, str
             out += [(s, s + len(cue), cue), (s + len(cue), e, w[len(cue):])]
         else:
             out.append((s, e, w))
+    heard = getattr(cues, "heard", frozenset())
+    if heard:
+        out = [(s, e, _heard_cue(out, i, cues, heard) or w) for i, (s, e, w) in enumerate(out)]
     return tuple(out)
 
 
