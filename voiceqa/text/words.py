@@ -211,7 +211,7 @@ def _heard_cue(words: list[tuple[int, int, str]], i: int, cues: frozenset[str], 
     if cue is None or i + 1 >= len(words):
         return None
     prev = words[i - 1][2] if i > 0 else ""
-    if prev and prev not in _HEARD_CUE_AFTER and not _CLAUSE_END.fullmatch(prev):
+    if prev and prev not in _HEARD_CUE_AFTER and not CLAUSE_MARKS.fullmatch(prev):
         return None
     nxt = words[i + 1][2]
     count = _tokenizer().FREQ.get(cue + nxt) or 0
