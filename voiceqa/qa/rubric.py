@@ -153,17 +153,37 @@ class SequenceRule(_PhraseOptions):
     (已通过语音验证, 信息核对无误) or asked without a listed identity word (核对一下您的信息);
     ``exclude`` in its clause voids it too. ``then_not``: a ``then`` hit in a clause holding one
     of these words is not account information given out (您打开App就能看到您的账单 points the
-    caller to their own app)."""
+    caller to their own app). ``then_semantic``: a nested ``semantic`` rule whose findings count
+    as ``then`` too (the account read out or acted on in words no phrase or pattern knows); its
+    examples are embedded with the rubric's other semantic rules (``leaf_rules``) and ``then_not``
+    applies to its clauses as to the patterns'. ``first_sound_pattern``: a check found by
+    structure also when its cue words were misheard (核时一下您的信息 for 核实), tried by sound on
+    turns where ``first_pattern`` found nothing, as ``RegexRule.sound_pattern``. Findings name
+    the kind of rule that found them (keyword, regex, semantic), so an item's ``corroborate``
+    can send a meaning-only ``then`` to review."""
 
     type: Literal["sequence"]
     first: list[str] = Field(min_length=1)
     then: list[str] = Field(min_length=1)
     then_pattern: str | None = None
     first_pattern: str | None = None
+    first_sound_pattern: str | None = None
+    then_semantic: "SemanticRule | None" = None
     then_not: list[str] = []
     near: list[str] = []
     within_chars: int = Field(12, ge=0)
-    _v = field_validator("then_pattern", "first_pattern")(check_regex)
+    _v = field_validator("then_pattern", "first_pattern", "first_sound_pattern")(check_regex)
+
+    @model_validator(mode="after")
+    def _then_not_covers_meaning(self):
+        """``then_not`` is context for the meaning route too: its words join the nested rule's
+        ``exclude`` once, here, so the rule evaluated is one object (its caches hold)."""
+        sem = self.then_semantic
+        if sem is not None and self.then_not:
+            words = list(dict.fromkeys([*sem.exclude, *self.then_not]))
+            if words != sem.exclude:
+                object.__setattr__(self, "then_semantic", sem.model_copy(update={"exclude": words}))
+        return self
 
 
 class SemanticRule(_OwnWords):
@@ -295,6 +315,7 @@ RULE_MODELS = (
 )
 Rule = Annotated[Union[RULE_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]
 AnyOfRule.model_rebuild()
+SequenceRule.model_rebuild()
 RULE_TYPES = sorted(m.model_fields["type"].annotation.__args__[0] for m in RULE_MODELS)
 
 
@@ -310,9 +331,12 @@ def item_phrases(item) -> tuple[str, ...]:
 
 
 def leaf_rules(rule) -> list:
-    """The rule itself, or the sub-rules of an ``any_of`` (depth first)."""
+    """The rule itself, or the sub-rules of an ``any_of`` (depth first); a ``sequence`` with a
+    ``then_semantic`` rule is followed by it (its examples are sentences the rubric knows)."""
     if isinstance(rule, AnyOfRule):
         return [leaf for r in rule.rules for leaf in leaf_rules(r)]
+    if isinstance(rule, SequenceRule) and rule.then_semantic is not None:
+        return [rule, rule.then_semantic]
     return [rule]
 
 
@@ -573,6 +597,7 @@ def _expand(rule: Any, lexicon: Lexicon, where: str, fields: tuple[str, ...] = _
         rule["reported_speech"] = frame_pattern(lexicon.lists[frame[1:]])
     for sub in rule.get("rules", []) if isinstance(rule.get("rules"), list) else []:
         _expand(sub, lexicon, where)
+    _expand(rule.get("then_semantic"), lexicon, where)  # a sequence's nested semantic rule
 
 
 def _load_lexicons(names: Any, base_dir: Path | None, source: str) -> Lexicon:
