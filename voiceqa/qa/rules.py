@@ -172,10 +172,10 @@ def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
     an item with ``corroborate`` to weigh one meaning-only line against more (qa/review.py)."""
     first = _first_hits(rule, item, ctx)
     earliest = min((f.start for f in first), default=float("inf"))
-    # a clause that holds the check is the check (您就是这个号码的实名登记人吧 resembles a number's
-    # registration read out), not account information
+    # a clause that holds the check and resembles account information by meaning only is the
+    # check (您就是这个号码的实名登记人吧 is near a number's registration read out)
     before = [f for f in _then_hits(rule, item, ctx) if f.start < earliest
-              and not any(f.start < g.end and g.start < f.end for g in first)]
+              and not (f.kinds == ("semantic",) and any(f.start < g.end and g.start < f.end for g in first))]
     if item.corroborate is None or not before or set(before[0].kinds) - {"semantic"}:
         return before[:1]
     strong = next((f for f in before if set(f.kinds) - {"semantic"}), None)
@@ -305,7 +305,7 @@ def _own_sentences(rule: R.SemanticRule, item, ctx) -> frozenset[str]:
     own = frozenset(R.item_phrases(item)) | ctx.holdout
     if ctx.rubric is not None:
         # other rules' private negatives argue against those rules only
-        own |= ctx.rubric.private_negatives() - frozenset(rule.negatives)
+        own |= ctx.rubric.private_sentences() - frozenset((*rule.negatives, *rule.examples))
         if rule.compatible:
             own |= ctx.rubric.phrases_of(tuple(rule.compatible))
     if len(_OWN) > 4096:
