@@ -24,6 +24,9 @@ from .lines import line_detects
 
 DATA = Path(__file__).resolve().parent / "data" / "qa_verification_dev"
 LABELS = yaml.safe_load((DATA / "labels.yaml").read_text(encoding="utf-8"))["calls"]
+# round 14: the account read out or acted on in words no family knows (the meaning route)
+DATA2 = DATA.parent / "qa_verification_dev2"
+LABELS2 = yaml.safe_load((DATA2 / "labels.yaml").read_text(encoding="utf-8"))["calls"]
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +34,8 @@ def rubric():
     return load_rubric()
 
 
-def _flags(rubric, name: str) -> set[str]:
-    tr = Transcript.from_dict(json.loads((DATA / "calls" / f"{name}.json").read_text(encoding="utf-8")))
+def _flags(rubric, name: str, data: Path = DATA) -> set[str]:
+    tr = Transcript.from_dict(json.loads((data / "calls" / f"{name}.json").read_text(encoding="utf-8")))
     return {f.category for f in score_transcript(tr, rubric).flags}
 
 
@@ -43,10 +46,9 @@ def test_calls_are_labelled_and_varied():
     assert {p.stem for p in (DATA / "calls").glob("*.json")} == set(LABELS)
 
 
-# a booking cancelled on a name only: cancelling an order or booking is not read as acting on the
-# account (an order number names the business, and a cancellation after the order number was asked
-# is routine), and the booking details read out are not a known family yet
-KNOWN_MISSES = {"hotel_booking_cancel"}
+# none: the hotel booking cancelled on a name (a known miss in round 13) is found by meaning since
+# round 14 (the booking's room and nights read out, then_semantic)
+KNOWN_MISSES: set[str] = set()
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known limit")) if n in KNOWN_MISSES
@@ -83,3 +85,87 @@ def test_families_written_here(rubric):
     assert not _checked(rubric, "我这边查到您名下还有一张副卡没注销。")
     assert not _checked(rubric, "好的，已经帮您把这张卡解冻了。")
     assert not _checked(rubric, "您那个账号绑定的邮箱是q开头的那个。")
+
+
+def test_dev2_calls_are_labelled_and_varied():
+    assert len(LABELS2) >= 24 and len({v["industry"] for v in LABELS2.values()}) >= 10
+    assert sum(bool(v["labels"]) for v in LABELS2.values()) >= 10
+    assert {p.stem for p in (DATA2 / "calls").glob("*.json")} == set(LABELS2)
+
+
+# measured on main (ac66f25): none of the ten skipped calls flagged; the README has the figures
+# the account named by its object, not 您 (那户…欠着…没交, 单位和个人加起来每个月是…): no family pattern
+# applies, and the rule's classifier does not accept the nearest examples
+KNOWN_MISSES2 = {"gas_meter_arrears", "housing_fund_balance"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known limit")) if n in KNOWN_MISSES2
+                                  else n for n in sorted(LABELS2)])
+def test_dev2_verification_flag_on_whole_calls(name, rubric):
+    assert ("missing_verification" in _flags(rubric, name, DATA2)) == ("missing_verification" in LABELS2[name]["labels"])
+
+
+@pytest.mark.parametrize("kind,floors", [("clean", (0.95, 0.95)), ("noisy", (0.95, 0.95))])
+def test_dev2_lines_hold_their_level(kind, floors, rubric):
+    res = evaluate(load_bench(DATA2 / ("utterances.yaml" if kind == "clean" else "utterances_noisy.yaml")), rubric)
+    assert_floors(res, {"missing_verification": floors})
+
+
+def _findings(rubric, lines: list[tuple[str, str]]):
+    """The verification item's findings on a call of (role, text) lines, nothing else scored."""
+    from voiceqa.qa.rules import evaluate as evaluate_item
+    from voiceqa.qa.scorer import prepare_context
+    from voiceqa.schema import Turn
+
+    turns, t = [], 0.5
+    for role, text in lines:
+        turns.append(Turn("S0" if role == "agent" else "S1", role, t, t + len(text) * 0.25, text, 0.93))
+        t += len(text) * 0.25 + 0.8
+    tr = Transcript("v", "v.wav", t, 2, "stereo", turns, {}, {}, {})
+    item = next(i for i in rubric.items if i.id == "verification")
+    return evaluate_item(item, prepare_context(tr, rubric).ctx)
+
+
+def test_meaning_finds_a_paraphrased_disclosure_the_patterns_miss(rubric):
+    """Written here: a transfer history and a pension gap in words no phrase or pattern holds are
+    found by meaning (kind semantic) before any check; a public fee and a waybill are not."""
+    item = next(i for i in rubric.items if i.id == "verification")
+    import re
+
+    said = "行，查了，前天晚上从这张卡往外转了两笔，一笔八千一笔一万二。"
+    assert not re.search(item.rule.then_pattern, said)
+    found = _findings(rubric, [("agent", "您好，请讲。"), ("customer", "我卡上的钱怎么少了？"), ("agent", said)])
+    assert found and "semantic" in found[0].kinds
+    clean = _findings(rubric, [("agent", "您好，请讲。"), ("customer", "跨行转账收手续费吗？"),
+                               ("agent", "手机银行跨行转账是免费的，柜台转账按千分之五收，五十封顶。"),
+                               ("customer", "我还有个快递，单号七七一三零二。"), ("agent", "这个单号显示已经到了您那边的驿站。")])
+    assert clean == []
+
+
+def test_then_semantic_is_a_semantic_rule_of_the_rubric(rubric):
+    """The nested rule is one of the rubric's semantic rules (its examples embedded once with the
+    others, `rubric test` judges them) and carries then_not as context."""
+    from voiceqa.qa.rubric import leaf_rules
+
+    item = next(i for i in rubric.items if i.id == "verification")
+    nested = item.rule.then_semantic
+    assert any(r is nested for _, r in rubric.semantic_rules())
+    assert leaf_rules(item.rule)[1] is nested
+    assert set(item.rule.then_not) <= set(nested.exclude)
+    assert set(nested.examples) <= set(rubric.semantic_background())
+
+
+@pytest.mark.parametrize("nested,message", [
+    ("{type: keyword, phrases: [x]}", "then_semantic"),
+    ("{type: semantic}", "then_semantic.examples"),
+    ("{type: semantic, examples: [您卡里还有五千], decision: sometimes}", "then_semantic.decision"),
+])
+def test_bad_then_semantic_is_one_line(tmp_path, nested, message):
+    from voiceqa.qa.rubric import RubricError
+
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\nversion: 1\nitems:\n  - {id: v, name: V, category: missing_verification, severity: major, points: 10,"
+                 f" rule: {{type: sequence, first: [身份证], then: [余额], then_semantic: {nested}}}}}\n", encoding="utf-8")
+    with pytest.raises(RubricError) as info:
+        load_rubric(p)
+    assert "line 4" in str(info.value) and message in str(info.value) and "\n" not in str(info.value)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InputError, RubricError
 from ..text.lexicon import LEXICON_DIR
-from .rubric import AnyOfRule, Item, Rubric, SemanticRule, SimilarityRule, leaf_rules, load_rubric, threshold_for
+from .rubric import AnyOfRule, Item, Rubric, SemanticRule, SequenceRule, SimilarityRule, leaf_rules, load_rubric, threshold_for
 from .scorer import Flag, ScoringInput, flags_of_item, prepare_context
 
 DEFAULT_MIN_VERDICTS = 5
@@ -143,6 +143,12 @@ def _replace_leaf(rule: Any, index: int, new: Any) -> tuple[Any, int]:
             sub, index = _replace_leaf(sub, index, new)
             subs.append(sub)
         return rule.model_copy(update={"rules": subs}), index
+    if isinstance(rule, SequenceRule) and rule.then_semantic is not None:  # leaves: itself, then_semantic
+        if index == 0:
+            return new, -1
+        if index == 1:
+            return rule.model_copy(update={"then_semantic": new}), -1
+        return rule, index - 2
     return (new if index == 0 else rule), index - 1
 
 
@@ -426,6 +432,9 @@ def _leaf_nodes(node) -> list:
         if kind is not None and kind.value == "any_of":
             subs = _mapping_get(node, "rules")
             return [leaf for sub in (subs.value if subs is not None else []) for leaf in _leaf_nodes(sub)]
+        nested = _mapping_get(node, "then_semantic")
+        if kind is not None and kind.value == "sequence" and isinstance(nested, yaml.MappingNode):
+            return [node, nested]
     return [node]
 
 

@@ -166,20 +166,67 @@ def proximity(rule: R.ProximityRule, item, ctx) -> list[Finding]:
 
 def sequence(rule: R.SequenceRule, item, ctx) -> list[Finding]:
     """Violations: a ``then`` phrase said before any ``first`` phrase (or with none at all).
-    With ``near``, a ``first`` phrase counts only with a ``near`` phrase close to it in its turn."""
+    With ``near``, a ``first`` phrase counts only with a ``near`` phrase close to it in its turn.
+    ``then`` is found by phrase (kind keyword), by pattern (regex) and by meaning
+    (``then_semantic``, kind semantic; the same words found two ways carry both kinds). The
+    violation is the earliest ``then`` before the check; when that one was found by meaning only,
+    the first ``then`` found otherwise (or every one, when all are by meaning) is returned too, for
+    an item with ``corroborate`` to weigh one meaning-only line against more (qa/review.py)."""
+    first = _first_hits(rule, item, ctx)
+    earliest = min((f.start for f in first), default=float("inf"))
+    # a clause that holds the check and resembles account information by meaning only is the
+    # check (您就是这个号码的实名登记人吧 is near a number's registration read out)
+    before = [f for f in _then_hits(rule, item, ctx) if f.start < earliest
+              and not (f.kinds == ("semantic",) and any(f.start < g.end and g.start < f.end for g in first))]
+    if item.corroborate is None or not before or set(before[0].kinds) - {"semantic"}:
+        return before[:1]
+    strong = next((f for f in before if set(f.kinds) - {"semantic"}), None)
+    return [before[0], strong] if strong is not None else before
+
+
+def _first_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
+    """Where the ``first`` side (the identity check) is said: a listed word with an ask near it,
+    a check by structure (``first_pattern``), or that structure heard with its cue words
+    misheard (``first_sound_pattern``, on turns the written pattern missed)."""
     first = _phrase_hits(ctx, item, rule.first, rule.mode, rule)
     if rule.near:
         asks = _phrase_hits(ctx, item, rule.near, rule.mode, rule.model_copy(update={"negation": False, "exclude": []}))
         first = [(f, m, ti) for f, m, ti in first
                  if any(tb == ti and (0 <= mb.start - m.end <= rule.within_chars or 0 <= m.start - mb.end <= rule.within_chars)
                         for _, mb, tb in asks)]
+    out = [f for f, _, _ in first]
     if rule.first_pattern:
-        first += [(f, None, None) for f in _pattern_hits(ctx, item, re.compile(rule.first_pattern), rule.exclude)]
-    then = [f for f, _, _ in _phrase_hits(ctx, item, rule.then, rule.mode, rule.model_copy(update={"exclude": rule.then_not, "negation": False}))]
+        written = _pattern_hits(ctx, item, re.compile(rule.first_pattern), rule.exclude)
+        out += written
+        if rule.first_sound_pattern:
+            seen = {_turn_at(ctx, item, f.start) for f in written}
+            out += [f for f in _pattern_hits(ctx, item, rule.first_sound_pattern, rule.exclude, by_sound_of=True)
+                    if _turn_at(ctx, item, f.start) not in seen]
+    return out
+
+
+def _turn_at(ctx, item, t: float) -> int:
+    """Index of the item-role turn that holds time ``t`` (-1 when none)."""
+    return next((ti for ti, turn in ctx.turns_in(item.role) if turn.start <= t <= turn.end), -1)
+
+
+def _then_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
+    """The ``then`` side (account information given or the account acted on), in time order,
+    each finding marked with the kinds of rule that found its words."""
+    phrase_opts = rule.model_copy(update={"exclude": rule.then_not, "negation": False})
+    hits = [replace(f, kinds=("keyword",)) for f, _, _ in _phrase_hits(ctx, item, rule.then, rule.mode, phrase_opts)]
     if rule.then_pattern:
-        then = sorted(then + _pattern_hits(ctx, item, re.compile(rule.then_pattern), rule.then_not), key=lambda f: f.start)
-    earliest = min((f.start for f, _, _ in first), default=float("inf"))
-    return [f for f in then if f.start < earliest][:1]
+        hits += [replace(f, kinds=("regex",)) for f in _pattern_hits(ctx, item, re.compile(rule.then_pattern), rule.then_not)]
+    if rule.then_semantic is not None:
+        hits += findings_of(rule.then_semantic, item, ctx)  # then_not is in its exclude (rubric.py)
+    out: list[Finding] = []
+    for f in sorted(hits, key=lambda f: f.start):
+        k = next((k for k, g in enumerate(out) if f.start < g.end and g.start < f.end), None)
+        if k is None:
+            out.append(f)
+        else:  # the same words found another way: one finding, both kinds
+            out[k] = replace(out[k], kinds=tuple(dict.fromkeys(out[k].kinds + f.kinds)))
+    return out
 
 
 def _clause_at(text: str, start: int, end: int) -> str:
@@ -187,12 +234,19 @@ def _clause_at(text: str, start: int, end: int) -> str:
     return text[clause_bounds(text, start, COARSE_CLAUSE_MARKS)[0]:clause_bounds(text, end, COARSE_CLAUSE_MARKS)[1]]
 
 
-def _pattern_hits(ctx, item, pattern: re.Pattern, unless: list[str] = ()) -> list[Finding]:
+def _pattern_hits(ctx, item, pattern: re.Pattern | str, unless: list[str] = (), by_sound_of: bool = False) -> list[Finding]:
     """A regex's matches in the item's role and window, as findings; none in a clause that
-    holds one of ``unless`` (written as is)."""
+    holds one of ``unless`` (written as is). ``by_sound_of``: ``pattern`` (a string) is matched
+    on the text read by its sounds (see ``RegexRule.sound_pattern``), a match starting and ending
+    at word boundaries only."""
     out = []
     for _, turn in ctx.turns_in(item.role):
-        for m in pattern.finditer(turn.text):
+        if by_sound_of:
+            cuts = boundaries(turn.text)
+            matches = [m for m in sound_regex(pattern).finditer(by_sound(turn.text, pattern)) if m.start() in cuts and m.end() in cuts]
+        else:
+            matches = list(pattern.finditer(turn.text))
+        for m in matches:
             if unless and any(w in _clause_at(turn.text, m.start(), m.end()) for w in unless):
                 continue
             t0 = char_time(turn, m.start())
@@ -248,7 +302,7 @@ def _own_sentences(rule: R.SemanticRule, item, ctx) -> frozenset[str]:
     own = frozenset(R.item_phrases(item)) | ctx.holdout
     if ctx.rubric is not None:
         # other rules' private negatives argue against those rules only
-        own |= ctx.rubric.private_negatives() - frozenset(rule.negatives)
+        own |= ctx.rubric.private_sentences() - frozenset((*rule.negatives, *rule.examples))
         if rule.compatible:
             own |= ctx.rubric.phrases_of(tuple(rule.compatible))
     if len(_OWN) > 4096:
