@@ -34,9 +34,19 @@ def rubric():
     return load_rubric()
 
 
-def _flags(rubric, name: str, data: Path = DATA) -> set[str]:
+def _verdict(rubric, name: str, data: Path = DATA) -> str:
+    """The verification item's outcome on a call: fail (flagged), review (left to a human: one
+    disclosure found by meaning only, the item's ``corroborate``) or pass."""
     tr = Transcript.from_dict(json.loads((data / "calls" / f"{name}.json").read_text(encoding="utf-8")))
-    return {f.category for f in score_transcript(tr, rubric).flags}
+    return next(i.outcome for i in score_transcript(tr, rubric).items if i.id == "verification")
+
+
+def _caught(rubric, name: str, data: Path = DATA) -> bool:
+    """A skipped check is caught when it is flagged or sent to a human; a clean call must pass
+    (a review costs a listener's time, a flag costs points)."""
+    labelled = "missing_verification" in (LABELS if data == DATA else LABELS2)[name]["labels"]
+    verdict = _verdict(rubric, name, data)
+    return verdict in ("fail", "review") if labelled else verdict != "fail"
 
 
 def test_calls_are_labelled_and_varied():
@@ -54,9 +64,9 @@ KNOWN_MISSES: set[str] = set()
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known limit")) if n in KNOWN_MISSES
                                   else n for n in sorted(LABELS)])
 def test_verification_flag_on_whole_calls(name, rubric):
-    """Exactly the calls labelled missing_verification raise it (the other items are not this set's
+    """The calls labelled missing_verification are caught, the others pass (the other items are not this set's
     subject: an outbound offer without a rating invitation may miss its survey)."""
-    assert ("missing_verification" in _flags(rubric, name)) == ("missing_verification" in LABELS[name]["labels"])
+    assert _caught(rubric, name)
 
 
 # measured with scripts/bench_qa.py --data/--noisy (P / R), see the set's README for main's figures
@@ -102,7 +112,7 @@ KNOWN_MISSES2 = {"gas_meter_arrears", "housing_fund_balance"}
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known limit")) if n in KNOWN_MISSES2
                                   else n for n in sorted(LABELS2)])
 def test_dev2_verification_flag_on_whole_calls(name, rubric):
-    assert ("missing_verification" in _flags(rubric, name, DATA2)) == ("missing_verification" in LABELS2[name]["labels"])
+    assert _caught(rubric, name, DATA2)
 
 
 @pytest.mark.parametrize("kind,floors", [("clean", (0.95, 0.95)), ("noisy", (0.95, 0.95))])
