@@ -34,6 +34,27 @@ def rubric():
     return load_rubric()
 
 
+# the verification item's meaning route as a rubric author turns it on (off in the default rubric:
+# README "corroborate"): the account read out in words no family knows, by service.yaml's examples
+THEN_SEMANTIC = """      then_semantic:
+        type: semantic
+        label: account_disclosed
+        examples: ["@verification_then_meaning"]
+        negatives: ["@verification_then_meaning_not"]
+"""
+
+
+@pytest.fixture(scope="module")
+def meaning_rubric():
+    from voiceqa.qa.rubric import LEXICON_DIR, parse_rubric
+
+    text = (LEXICON_DIR.parent / "default.yaml").read_text(encoding="utf-8")
+    anchor = '      then_not: ["@verification_then_not"]'
+    assert text.count(anchor) == 1
+    line_end = text.index("\n", text.index(anchor)) + 1
+    return parse_rubric(text[:line_end] + THEN_SEMANTIC + text[line_end:], "default.yaml", LEXICON_DIR.parent)
+
+
 def _verdict(rubric, name: str, data: Path = DATA) -> str:
     """The verification item's outcome on a call: fail (flagged), review (left to a human: one
     disclosure found by meaning only, the item's ``corroborate``) or pass."""
@@ -56,9 +77,9 @@ def test_calls_are_labelled_and_varied():
     assert {p.stem for p in (DATA / "calls").glob("*.json")} == set(LABELS)
 
 
-# none: the hotel booking cancelled on a name (a known miss in round 13) is found by meaning since
-# round 14 (the booking's room and nights read out, then_semantic)
-KNOWN_MISSES: set[str] = set()
+# a booking cancelled on a name only: cancelling an order or booking is not read as acting on the
+# account, and the booking details read out are no family (found by the meaning route when it is on)
+KNOWN_MISSES = {"hotel_booking_cancel"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known limit")) if n in KNOWN_MISSES
@@ -111,8 +132,14 @@ KNOWN_MISSES2 = {"gas_meter_arrears", "housing_fund_balance"}
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known limit")) if n in KNOWN_MISSES2
                                   else n for n in sorted(LABELS2)])
-def test_dev2_verification_flag_on_whole_calls(name, rubric):
-    assert _caught(rubric, name, DATA2)
+def test_dev2_verification_flag_on_whole_calls(name, meaning_rubric):
+    """With the meaning route on, the skipped checks are caught and the clean calls pass."""
+    assert _caught(meaning_rubric, name, DATA2)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in LABELS2.items() if not v["labels"]))
+def test_dev2_clean_calls_pass_with_the_default_rubric(name, rubric):
+    assert _verdict(rubric, name, DATA2) == "pass"
 
 
 @pytest.mark.parametrize("kind,floors", [("clean", (0.95, 0.95)), ("noisy", (0.95, 0.95))])
@@ -136,33 +163,33 @@ def _findings(rubric, lines: list[tuple[str, str]]):
     return evaluate_item(item, prepare_context(tr, rubric).ctx)
 
 
-def test_meaning_finds_a_paraphrased_disclosure_the_patterns_miss(rubric):
+def test_meaning_finds_a_paraphrased_disclosure_the_patterns_miss(meaning_rubric):
     """Written here: a transfer history and a pension gap in words no phrase or pattern holds are
     found by meaning (kind semantic) before any check; a public fee and a waybill are not."""
-    item = next(i for i in rubric.items if i.id == "verification")
+    item = next(i for i in meaning_rubric.items if i.id == "verification")
     import re
 
     said = "行，查了，前天晚上从这张卡往外转了两笔，一笔八千一笔一万二。"
     assert not re.search(item.rule.then_pattern, said)
-    found = _findings(rubric, [("agent", "您好，请讲。"), ("customer", "我卡上的钱怎么少了？"), ("agent", said)])
+    found = _findings(meaning_rubric, [("agent", "您好，请讲。"), ("customer", "我卡上的钱怎么少了？"), ("agent", said)])
     assert found and "semantic" in found[0].kinds
-    clean = _findings(rubric, [("agent", "您好，请讲。"), ("customer", "跨行转账收手续费吗？"),
+    clean = _findings(meaning_rubric, [("agent", "您好，请讲。"), ("customer", "跨行转账收手续费吗？"),
                                ("agent", "手机银行跨行转账是免费的，柜台转账按千分之五收，五十封顶。"),
                                ("customer", "我还有个快递，单号七七一三零二。"), ("agent", "这个单号显示已经到了您那边的驿站。")])
     assert clean == []
 
 
-def test_then_semantic_is_a_semantic_rule_of_the_rubric(rubric):
+def test_then_semantic_is_a_semantic_rule_of_the_rubric(meaning_rubric):
     """The nested rule is one of the rubric's semantic rules (its examples embedded once with the
     others, `rubric test` judges them) and carries then_not as context."""
     from voiceqa.qa.rubric import leaf_rules
 
-    item = next(i for i in rubric.items if i.id == "verification")
+    item = next(i for i in meaning_rubric.items if i.id == "verification")
     nested = item.rule.then_semantic
-    assert any(r is nested for _, r in rubric.semantic_rules())
+    assert any(r is nested for _, r in meaning_rubric.semantic_rules())
     assert leaf_rules(item.rule)[1] is nested
     assert set(item.rule.then_not) <= set(nested.exclude)
-    assert set(nested.examples) <= set(rubric.semantic_background())
+    assert set(nested.examples) <= set(meaning_rubric.semantic_background())
 
 
 @pytest.mark.parametrize("nested,message", [
