@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..schema import ROLE_LABELS
 from ..text.chinese import normalize_for_compare
 from .context import ScoringContext
 from .rubric import Item, ReviewSettings
@@ -116,7 +117,7 @@ def _turn_of(finding: Finding, ctx: ScoringContext) -> int:
     return best
 
 
-_SPEAKER = {"customer": "客户", "agent": "坐席"}
+_SPEAKER = {r: ROLE_LABELS[r] for r in ("agent", "customer")}  # any other side: 对方
 
 
 @dataclass(frozen=True)

@@ -125,11 +125,7 @@ def regex(rule: R.RegexRule, item, ctx) -> list[Finding]:
         text = turn.text
         matches = list(pat.finditer(text))
         if rule.sound_pattern and not matches:
-            text = by_sound(turn.text, rule.sound_pattern)
-            # a stretch heard by sound starts and ends where words do: one that cuts a word
-            # in two (太感|谢 heard as 抬杠) is the sound of other words, not a slip
-            cuts = boundaries(turn.text)
-            matches = [m for m in sound_regex(rule.sound_pattern).finditer(text) if m.start() in cuts and m.end() in cuts]
+            text, matches = _sound_matches(turn.text, rule.sound_pattern)
         quoted = _reported(rule, turn.text) if matches else ()
         for m in matches:
             if inside_reported(quoted, m.start(), m.end()):
@@ -196,18 +192,8 @@ def _first_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
                         for _, mb, tb in asks)]
     out = [f for f, _, _ in first]
     if rule.first_pattern:
-        written = _pattern_hits(ctx, item, re.compile(rule.first_pattern), rule.exclude)
-        out += written
-        if rule.first_sound_pattern:
-            seen = {_turn_at(ctx, item, f.start) for f in written}
-            out += [f for f in _pattern_hits(ctx, item, rule.first_sound_pattern, rule.exclude, by_sound_of=True)
-                    if _turn_at(ctx, item, f.start) not in seen]
+        out += _pattern_hits(ctx, item, re.compile(rule.first_pattern), rule.exclude, rule.first_sound_pattern)
     return out
-
-
-def _turn_at(ctx, item, t: float) -> int:
-    """Index of the item-role turn that holds time ``t`` (-1 when none)."""
-    return next((ti for ti, turn in ctx.turns_in(item.role) if turn.start <= t <= turn.end), -1)
 
 
 def _then_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
@@ -234,24 +220,36 @@ def _clause_at(text: str, start: int, end: int) -> str:
     return text[clause_bounds(text, start, COARSE_CLAUSE_MARKS)[0]:clause_bounds(text, end, COARSE_CLAUSE_MARKS)[1]]
 
 
-def _pattern_hits(ctx, item, pattern: re.Pattern | str, unless: list[str] = (), by_sound_of: bool = False) -> list[Finding]:
+def _sound_matches(text: str, sound_pattern: str) -> tuple[str, list[re.Match[str]]]:
+    """``text`` read by the sounds of ``sound_pattern`` and the pattern's matches in it. A stretch
+    heard by sound starts and ends where words do: one that cuts a word in two (太感|谢 heard as
+    抬杠) is the sound of other words, not a slip."""
+    heard = by_sound(text, sound_pattern)
+    cuts = boundaries(text)
+    return heard, [m for m in sound_regex(sound_pattern).finditer(heard) if m.start() in cuts and m.end() in cuts]
+
+
+def _pattern_hits(ctx, item, pattern: re.Pattern, unless: list[str] = (), sound_pattern: str | None = None) -> list[Finding]:
     """A regex's matches in the item's role and window, as findings; none in a clause that
-    holds one of ``unless`` (written as is). ``by_sound_of``: ``pattern`` (a string) is matched
-    on the text read by its sounds (see ``RegexRule.sound_pattern``), a match starting and ending
-    at word boundaries only."""
+    holds one of ``unless`` (written as is). ``sound_pattern``: on a turn where ``pattern`` found
+    nothing, that pattern is tried on the text read by sound (see ``RegexRule.sound_pattern``)."""
     out = []
     for _, turn in ctx.turns_in(item.role):
-        if by_sound_of:
-            cuts = boundaries(turn.text)
-            matches = [m for m in sound_regex(pattern).finditer(by_sound(turn.text, pattern)) if m.start() in cuts and m.end() in cuts]
-        else:
-            matches = list(pattern.finditer(turn.text))
-        for m in matches:
-            if unless and any(w in _clause_at(turn.text, m.start(), m.end()) for w in unless):
-                continue
-            t0 = char_time(turn, m.start())
-            if _in_window(ctx, item, t0):
-                out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, turn.text[m.start():m.end()]))
+        found = _turn_pattern_hits(ctx, item, turn, pattern.finditer(turn.text), unless)
+        if sound_pattern and not found:
+            found = _turn_pattern_hits(ctx, item, turn, _sound_matches(turn.text, sound_pattern)[1], unless)
+        out += found
+    return out
+
+
+def _turn_pattern_hits(ctx, item, turn, matches, unless) -> list[Finding]:
+    out = []
+    for m in matches:
+        if unless and any(w in _clause_at(turn.text, m.start(), m.end()) for w in unless):
+            continue
+        t0 = char_time(turn, m.start())
+        if _in_window(ctx, item, t0):
+            out.append(Finding(t0, char_time(turn, m.end()), quote(turn.text, m.start(), m.end()), turn.role, turn.text[m.start():m.end()]))
     return out
 
 
