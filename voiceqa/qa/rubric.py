@@ -146,6 +146,22 @@ class ProximityRule(_PhraseOptions):
         return self
 
 
+class AccountDisclosure(_Rule):
+    """A specific detail of a determinate account, said as fact: ``owner`` (whose account: 您的,
+    你家, 这户, 那一单, 尾号…的卡, 老人家) followed within ``within_chars`` characters of its
+    sentence by ``detail`` (an amount, a date or a state with a disclosure verb: 还剩…, 一直没缴,
+    是三年前装的, 已经退到). Not when the stretch from the owner's clause to the detail's holds one
+    of ``generic`` (a rule or a hypothetical: 一般, 都是, 如果, 按规定; a question: 对吧, 吗), nor when
+    the sentence is a question, nor when the detail's figure was said by the caller first (the agent
+    repeating it back: 您家三百兆的宽带 after 我家宽带三百兆的)."""
+
+    owner: str
+    detail: str
+    within_chars: int = Field(24, ge=0)
+    generic: list[str] = []
+    _v = field_validator("owner", "detail")(check_regex)
+
+
 class SequenceRule(_PhraseOptions):
     """``first`` must come before ``then`` (e.g. identity check before account details).
 
@@ -164,7 +180,10 @@ class SequenceRule(_PhraseOptions):
     examples are embedded with the rubric's other semantic rules (``leaf_rules``) and ``then_not``
     applies to its clauses as to the patterns'. ``first_sound_pattern``: a check found by
     structure also when its cue words were misheard (核时一下您的信息 for 核实), tried by sound on
-    turns where ``first_pattern`` found nothing, as ``RegexRule.sound_pattern``. Findings name
+    turns where ``first_pattern`` found nothing, as ``RegexRule.sound_pattern``.
+    ``then_account``: a ``then`` by structure for accounts named by their object as well as by 您
+    (``AccountDisclosure``: 那条宽带是三年前装的, 七号楼…这户，物业费…一直没缴, 那一单…已经退到钱包);
+    ``then_not`` voids it in the detail's clause as for the patterns. Findings name
     the kind of rule that found them (keyword, regex, semantic), so an item's ``corroborate``
     can send a meaning-only ``then`` to review."""
 
@@ -175,6 +194,7 @@ class SequenceRule(_PhraseOptions):
     first_pattern: str | None = None
     first_sound_pattern: str | None = None
     then_semantic: "SemanticRule | None" = None
+    then_account: AccountDisclosure | None = None
     then_not: list[str] = []
     near: list[str] = []
     within_chars: int = Field(12, ge=0)

@@ -203,6 +203,8 @@ def _then_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
     hits = [replace(f, kinds=("keyword",)) for f, _, _ in _phrase_hits(ctx, item, rule.then, rule.mode, phrase_opts)]
     if rule.then_pattern:
         hits += [replace(f, kinds=("regex",)) for f in _pattern_hits(ctx, item, re.compile(rule.then_pattern), rule.then_not)]
+    if rule.then_account is not None:
+        hits += [replace(f, kinds=("regex",)) for f in _account_hits(rule.then_account, rule.then_not, item, ctx)]
     if rule.then_semantic is not None:
         hits += findings_of(rule.then_semantic, item, ctx)  # then_not is in its exclude (rubric.py)
     out: list[Finding] = []
@@ -213,6 +215,46 @@ def _then_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
         else:  # the same words found another way: one finding, both kinds
             out[k] = replace(out[k], kinds=tuple(dict.fromkeys(out[k].kinds + f.kinds)))
     return out
+
+
+SENTENCE_MARKS = re.compile(r"[。？！?!；;]")
+_FIGURE = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[零一二两三四五六七八九十百千万点]{2,}")
+
+
+def _account_hits(acc: R.AccountDisclosure, unless: list[str], item, ctx) -> list[Finding]:
+    """``AccountDisclosure`` findings: an owner, then a detail within ``within_chars`` in its
+    sentence, said as fact (see its docstring), the detail's clause free of ``unless``."""
+    owner, detail = re.compile(acc.owner), re.compile(acc.detail)
+    out = []
+    for ti, turn in ctx.turns_in(item.role):
+        text = turn.text
+        heard = " ".join(t.text for t in ctx.turns[:ti] if t.role != turn.role)
+        spans = [(m.start(), d) for m in owner.finditer(text)
+                 if (d := _detail_after(text, m, detail, acc, unless, heard)) is not None]
+        for start, d in spans:
+            t0 = char_time(turn, start)
+            if _in_window(ctx, item, t0):
+                out.append(Finding(t0, char_time(turn, d.end()), quote(text, start, d.end()), turn.role, text[start:d.end()]))
+                break  # one finding per turn is enough to place the disclosure
+    return out
+
+
+def _detail_after(text: str, owner: re.Match, detail: re.Pattern, acc: R.AccountDisclosure, unless, heard: str):
+    """The first detail that follows ``owner`` in its sentence as fact, or None."""
+    s0, s1 = clause_bounds(text, owner.start(), SENTENCE_MARKS)
+    if s1 < len(text) and text[s1] in "？?":
+        return None
+    for d in detail.finditer(text, owner.end(), min(s1, owner.end() + acc.within_chars + 40)):
+        if d.start() - owner.end() > acc.within_chars:
+            break
+        stretch = text[clause_bounds(text, owner.start(), COARSE_CLAUSE_MARKS)[0]:clause_bounds(text, d.end(), COARSE_CLAUSE_MARKS)[1]]
+        if any(w in stretch for w in acc.generic) or any(w in _clause_at(text, d.start(), d.end()) for w in unless):
+            continue
+        figures = _FIGURE.findall(d.group())
+        if d.group() in heard or (figures and all(f in heard for f in figures)):
+            continue  # the caller's own words or figure said back
+        return d
+    return None
 
 
 def _clause_at(text: str, start: int, end: int) -> str:
