@@ -183,7 +183,7 @@ class SequenceRule(_PhraseOptions):
     turns where ``first_pattern`` found nothing, as ``RegexRule.sound_pattern``.
     ``then_account``: a ``then`` by structure for accounts named by their object as well as by 您
     (``AccountDisclosure``: 那条宽带是三年前装的, 七号楼…这户，物业费…一直没缴, 那一单…已经退到钱包);
-    ``then_not`` voids it in the detail's clause as for the patterns. Findings name
+    ``then_not`` voids it in the clauses from owner to detail. Findings name
     the kind of rule that found them (keyword, regex, semantic), so an item's ``corroborate``
     can send a meaning-only ``then`` to review."""
 

@@ -223,7 +223,7 @@ _FIGURE = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[零一二两三四五六七八九�
 
 def _account_hits(acc: R.AccountDisclosure, unless: list[str], item, ctx) -> list[Finding]:
     """``AccountDisclosure`` findings: an owner, then a detail within ``within_chars`` in its
-    sentence, said as fact (see its docstring), the detail's clause free of ``unless``."""
+    sentence, said as fact (see its docstring), the clauses from owner to detail free of ``unless``."""
     owner, detail = re.compile(acc.owner), re.compile(acc.detail)
     out = []
     for ti, turn in ctx.turns_in(item.role):
@@ -248,7 +248,7 @@ def _detail_after(text: str, owner: re.Match, detail: re.Pattern, acc: R.Account
         if d.start() - owner.end() > acc.within_chars:
             break
         stretch = text[clause_bounds(text, owner.start(), COARSE_CLAUSE_MARKS)[0]:clause_bounds(text, d.end(), COARSE_CLAUSE_MARKS)[1]]
-        if any(w in stretch for w in acc.generic) or any(w in _clause_at(text, d.start(), d.end()) for w in unless):
+        if any(w in stretch for w in (*acc.generic, *unless)):
             continue
         figures = _FIGURE.findall(d.group())
         if d.group() in heard or (figures and all(f in heard for f in figures)):
