@@ -15,7 +15,7 @@ from ..text.chinese import normalize_for_compare
 from ..text.phrases import find_phrase, find_phrases, mentions, mentions_or_heard
 from ..text.pinyin_match import Match, by_sound, sound_regex, syllables
 from ..text.similarity import bigram_overlap
-from ..text.words import COARSE_CLAUSE_MARKS, boundaries, clause_bounds, has_cue
+from ..text.words import COARSE_CLAUSE_MARKS, SENTENCE_MARKS, boundaries, clause_bounds, has_cue
 from . import rubric as R
 from .acoustics import loudness_above_baseline
 from .context import ScoringContext, char_time
@@ -217,7 +217,6 @@ def _then_hits(rule: R.SequenceRule, item, ctx) -> list[Finding]:
     return out
 
 
-SENTENCE_MARKS = re.compile(r"[。？！?!；;]")
 _FIGURE = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[零一二两三四五六七八九十百千万点]{2,}")
 
 
@@ -247,7 +246,7 @@ def _detail_after(text: str, owner: re.Match, detail: re.Pattern, acc: R.Account
     for d in detail.finditer(text, owner.end(), min(s1, owner.end() + acc.within_chars + 40)):
         if d.start() - owner.end() > acc.within_chars:
             break
-        stretch = text[clause_bounds(text, owner.start(), COARSE_CLAUSE_MARKS)[0]:clause_bounds(text, d.end(), COARSE_CLAUSE_MARKS)[1]]
+        stretch = _clause_at(text, owner.start(), d.end())
         if any(w in stretch for w in (*acc.generic, *unless)):
             continue
         figures = _FIGURE.findall(d.group())

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Two grains of clause. Fine: every mark, enumeration comma, colon, ellipsis and space ends a
+# Grains of clause. Fine: every mark, enumeration comma, colon, ellipsis and space ends a
 # clause (the scope of a negation cue or an exclusion word: 没有，、 or a pause stops it). Coarse:
 # only commas and sentence marks (the scope of "someone said" or of a rubric's ``then_not`` word:
-# 他说：… and 、-lists stay inside; a decimal point never splits 3.5元).
+# 他说：… and 、-lists stay inside; a decimal point never splits 3.5元). Sentence: only sentence
+# marks and semicolons (how far an account's owner reaches to its detail).
 CLAUSE_MARKS = re.compile(r"[，,。.！!？?；;：:、…\s]+")
 COARSE_CLAUSE_MARKS = re.compile(r"[，,；;。？！?!]")
+SENTENCE_MARKS = re.compile(r"[。？！?!；;]")
 
 
 @lru_cache(maxsize=1)
