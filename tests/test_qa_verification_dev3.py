@@ -26,6 +26,9 @@ KNOWN_MISSES = {
     ("qa_verification_dev3", "school_fee_unpaid"): "an account named by a person's name only",
     # the car named by its model (那辆白色轩逸), the deposit and its date in the next clauses: no account word after the demonstrative
     ("qa_verification_fresh3", "car_rental_deposit"): "an account named by a car model, not an account word",
+    # a monthly amount is read as a tariff (这个套餐每个月五十八元 is a price, not an account), so the
+    # plan's monthly fee read out on an outbound retention call is not a disclosure
+    ("qa_verification_fresh", "telecom_retention_outbound"): "a per-month amount reads as a tariff (generic 每个月)",
 }
 
 
