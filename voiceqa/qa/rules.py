@@ -227,10 +227,15 @@ def _account_hits(acc: R.AccountDisclosure, unless: list[str], item, ctx) -> lis
     out = []
     for ti, turn in ctx.turns_in(item.role):
         text = turn.text
-        heard = " ".join(t.text for t in ctx.turns[:ti] if t.role != turn.role)
-        spans = [(m.start(), d) for m in owner.finditer(text)
-                 if (d := _detail_after(text, m, detail, acc, unless, heard)) is not None]
-        for start, d in spans:
+        owners = list(owner.finditer(text))
+        if not owners:
+            continue
+        heard = " ".join(t.text for t in ctx.turns[:ti] if t.role != turn.role)  # only where an owner is named
+        for m in owners:
+            d = _detail_after(text, m, detail, acc, unless, heard)
+            if d is None:
+                continue
+            start = m.start()
             t0 = char_time(turn, start)
             if _in_window(ctx, item, t0):
                 out.append(Finding(t0, char_time(turn, d.end()), quote(text, start, d.end()), turn.role, text[start:d.end()]))
@@ -240,7 +245,7 @@ def _account_hits(acc: R.AccountDisclosure, unless: list[str], item, ctx) -> lis
 
 def _detail_after(text: str, owner: re.Match, detail: re.Pattern, acc: R.AccountDisclosure, unless, heard: str):
     """The first detail that follows ``owner`` in its sentence as fact, or None."""
-    s0, s1 = clause_bounds(text, owner.start(), SENTENCE_MARKS)
+    s1 = clause_bounds(text, owner.start(), SENTENCE_MARKS)[1]
     if s1 < len(text) and text[s1] in "？?":
         return None
     for d in detail.finditer(text, owner.end(), min(s1, owner.end() + acc.within_chars + 40)):
